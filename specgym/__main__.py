@@ -1,0 +1,5 @@
+import sys
+
+from specgym.cli import main
+
+sys.exit(main())
