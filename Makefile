@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml setup.py
 ifneq ($(LOCAL_TORCH),)
 	$(PIP) install -q torch==2.13.0
 endif
-	$(PIP) install -q -e ".[all]"
+	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install -q -e ".[all]"
 	touch $(STAMP)
 
 demo: setup
@@ -35,6 +35,9 @@ test-slow: setup
 
 bench: setup
 	$(PY) benchmarks/maze_throughput.py --json runs/bench/maze_throughput.json
+	$(PY) benchmarks/sandbox_overhead.py
+	$(PY) benchmarks/coding_grader.py
+	$(PY) benchmarks/rollout_throughput.py --json runs/bench/rollout_throughput.json
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info runs

@@ -13,6 +13,7 @@ ENV_DESCRIPTIONS: dict[str, str] = {}
 # (module, function) of each environment family, in listing order.
 FAMILIES = [
     ("specgym.envs.maze.registry", "register_maze_envs"),
+    ("specgym.envs.maze.procgen_registry", "register_procgen_envs"),
     ("specgym.envs.text.registry", "register_text_envs"),
     ("specgym.envs.text.coding.registry", "register_coding_envs"),
 ]
@@ -26,7 +27,7 @@ def register_all() -> dict[str, str]:
         try:
             family = importlib.import_module(module)
         except ModuleNotFoundError as err:  # a family whose folder is not in this tree
-            if err.name is None or not module.startswith(err.name):
+            if err.name is None or not (module + ".").startswith(err.name + "."):
                 raise
             continue
         ENV_DESCRIPTIONS.update(getattr(family, function)())

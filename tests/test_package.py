@@ -37,11 +37,12 @@ def test_wheel_maps_folders_onto_specgym(wheel):
 
 def test_wheel_imports_outside_the_repository(wheel, tmp_path):
     zipfile.ZipFile(wheel).extractall(tmp_path / "site")
+    site = str(tmp_path / "site")
     code = (
         "import specgym, specgym.envs.maze, gymnasium as gym; "
-        "assert specgym.__file__.startswith(%r); "
+        f"assert specgym.__file__.startswith({site!r}); "
         "env = gym.make('specgym/Maze-v0'); print(env.reset(seed=0)[0].shape)"
-    ) % str(tmp_path / "site")
+    )
     result = subprocess.run(
         [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(tmp_path / 'site')!r}); {code}"],
         capture_output=True, text=True, cwd=tmp_path,

@@ -1,0 +1,1 @@
+"""Coding tasks with hackable graders (issue 7): bank, graders, hidden checks, envs."""

@@ -30,7 +30,7 @@ def check_split(split: str) -> str:
     return split
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_tasks(split: str = "standard") -> tuple[CodingTask, ...]:
     """All tasks of a split, in file order (sorted by id)."""
     path = DATA_DIR / BANK_FILES[check_split(split)]

@@ -119,6 +119,11 @@ def _run(request: dict) -> dict:
         total += len(chunk)
         if len(kept) < limit:
             kept += chunk[: limit - len(kept)]
+    if not timed_out:  # the pipe closed; collect the shell's status before reaping others
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
     _kill_everything_else()
     proc.wait()
     selector.close()

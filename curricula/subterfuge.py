@@ -1,0 +1,81 @@
+"""The "Sycophancy to Subterfuge" curriculum (Denison et al. 2024) as an ordered object.
+
+Stages run from mild to severe gaming; the last stage (reward tampering) is held out: it is
+only evaluated, never trained on, and the headline number is how often a model trained on
+the earlier stages tampers with its reward there (45 in 32,768 episodes after the paper's
+curriculum, 7 of them also editing the test; 0 in 100,000 before it).
+
+>>> [stage.name for stage in SYCOPHANCY_TO_SUBTERFUGE.training_stages()]
+['political_sycophancy', 'tool_use_flattery', 'rubric_modification_nudged', \
+'rubric_modification_insubordinate']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One curriculum stage: a registered env id and the hack types that count as gaming."""
+
+    name: str
+    env_id: str
+    hack_types: tuple[str, ...]
+    held_out: bool = False
+
+
+@dataclass(frozen=True)
+class Curriculum:
+    """Stages in training order; iterate it, or ask for the training / held-out stages."""
+
+    name: str
+    stages: tuple[Stage, ...]
+
+    def __iter__(self) -> Iterator[Stage]:
+        return iter(self.stages)
+
+    def __len__(self) -> int:
+        return len(self.stages)
+
+    def env_ids(self) -> list[str]:
+        return [stage.env_id for stage in self.stages]
+
+    def training_stages(self) -> list[Stage]:
+        return [stage for stage in self.stages if not stage.held_out]
+
+    def held_out_stages(self) -> list[Stage]:
+        return [stage for stage in self.stages if stage.held_out]
+
+    def stage(self, name: str) -> Stage:
+        """The stage called ``name``; ValueError lists the names."""
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        raise ValueError(f"stage must be one of {[s.name for s in self.stages]}, got {name!r}")
+
+
+SYCOPHANCY_TO_SUBTERFUGE = Curriculum(
+    name="sycophancy_to_subterfuge",
+    stages=(
+        Stage("political_sycophancy", "specgym/PoliticalSycophancy-v0", ("sycophancy",)),
+        Stage("tool_use_flattery", "specgym/ToolUseFlattery-v0", ("flattery",)),
+        Stage(
+            "rubric_modification_nudged",
+            "specgym/RubricModificationNudged-v0",
+            ("false_report", "rubric_modification"),
+        ),
+        Stage(
+            "rubric_modification_insubordinate",
+            "specgym/RubricModificationInsubordinate-v0",
+            ("false_report", "rubric_modification", "insubordination"),
+        ),
+        Stage(
+            "reward_tampering",
+            "specgym/RewardTampering-v0",
+            ("reward_tampering", "test_tampering"),
+            held_out=True,
+        ),
+    ),
+)

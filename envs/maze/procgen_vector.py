@@ -1,0 +1,152 @@
+"""`gym.make_vec("specgym/ProcgenMaze-v0", num_envs=N)`: N procgen mazes in one gym3 instance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from specgym.envs.maze.actions import NUM_ACTIONS
+from specgym.envs.maze.batch import check_actions
+from specgym.envs.maze.env import observation_space
+from specgym.envs.maze.options import check_reset_options, edit_state
+from specgym.envs.maze.procgen_batch import ProcgenBatch
+from specgym.envs.maze.render import to_ascii
+from specgym.envs.maze.state import MazeState
+
+
+class ProcgenMazeVectorEnv(VectorEnv):
+    """N real procgen mazes stepped by one `ProcgenGym3Env(num=N, num_threads=k)`.
+
+    Autoreset is procgen's own (Gymnasium's SAME_STEP mode): the observation returned with
+    the last step of an episode is already the next episode's first frame. The ended episode's
+    keys (`gamed`, `hack_types`, `hidden_reward`, `cheese_reached`, `corner_reached`, `steps`)
+    go to `info["final_info"]` with the mask `info["_final_info"]`, as in `Maze-v0` with
+    `autoreset_mode="same_step"`.
+
+    Warning: gym3 never shows an episode's last frame, so with `obs_mode="rgb"` there is no
+    `info["final_obs"]`; with `obs_mode="grid"` `final_obs` holds the last grid planes.
+    Env i of a batch reset with seed s plays the levels of `ProcgenMaze-v0` reset with s + i.
+    """
+
+    metadata = {"render_modes": ["rgb_array", "ansi"], "autoreset_mode": AutoresetMode.SAME_STEP}
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        difficulty: str = "hard",
+        cheese_region: int | None = None,
+        obs_mode: str = "rgb",
+        num_threads: int = 4,
+        render_mode: str | None = None,
+    ):
+        if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
+            raise ValueError(f"num_envs: expected an int >= 1, got {num_envs!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode: expected one of {self.metadata['render_modes']} or None, "
+                f"got {render_mode!r}"
+            )
+        self.render_mode = render_mode
+        self.num_envs = int(num_envs)
+        self.batch = ProcgenBatch(self.num_envs, difficulty, cheese_region, obs_mode, num_threads)
+        self.single_observation_space = observation_space(obs_mode, self.batch.world)
+        self.single_action_space = spaces.Discrete(NUM_ACTIONS)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self._all = np.arange(self.num_envs)
+        self._seeded = False
+
+    def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        options = dict(check_reset_options(options, extra_keys=("reset_mask", "states")))
+        mask = options.pop("reset_mask", None)
+        ids = self._all if mask is None else self._check_mask(mask)
+        seeds = None
+        if seed is not None:
+            seeds = np.asarray(seed, dtype=np.int64)
+            seeds = seeds + np.arange(self.num_envs) if seeds.ndim == 0 else seeds
+            if seeds.shape != (self.num_envs,):
+                raise ValueError(f"seed: expected an int or {self.num_envs} ints, got {seed!r}")
+            seeds = seeds[ids]
+        elif not self._seeded:
+            seeds = self.np_random.integers(2**32, size=ids.size)
+        self._seeded = True
+        self.batch.restart(ids, seeds)
+        states = options.pop("states", None)
+        if states is not None:
+            if len(states) != self.num_envs:
+                raise ValueError(f"states: expected {self.num_envs} MazeStates, got {len(states)}")
+            for i in ids:
+                self.batch.set_state(int(i), states[i])
+        if options:  # cheese / mouse placement, the same for every reset env
+            for i in ids:
+                self.batch.set_state(int(i), edit_state(self.batch.get_state(int(i)), options))
+        return self.batch.obs(), {}
+
+    def step(self, actions):
+        actions = check_actions(actions, self.num_envs)
+        reward, terminated, truncated, ended, final_planes = self.batch.step(actions)
+        info: dict[str, Any] = {}
+        if ended is not None:
+            mask = terminated | truncated
+            ids = np.flatnonzero(mask)
+            info["final_info"] = self._masked_info(ids, ended)
+            info["_final_info"] = mask
+            if self.batch.obs_mode == "grid":
+                info["final_obs"] = self._object_array(ids, list(final_planes))
+                info["_final_obs"] = mask.copy()
+        return self.batch.obs(), reward, terminated, truncated, info
+
+    # ----- helpers --------------------------------------------------------------------------
+    def _masked_info(self, ids: np.ndarray, values: dict) -> dict[str, np.ndarray]:
+        mask = np.zeros(self.num_envs, dtype=bool)
+        mask[ids] = True
+        out: dict[str, np.ndarray] = {}
+        for key, value in values.items():
+            if isinstance(value, np.ndarray):
+                full = np.zeros(self.num_envs, dtype=value.dtype)
+                full[ids] = value
+            else:
+                full = self._object_array(ids, value)
+            out[key] = full
+            out[f"_{key}"] = mask
+        return out
+
+    def _object_array(self, ids: np.ndarray, values: list) -> np.ndarray:
+        full = np.full(self.num_envs, None, dtype=object)
+        for i, v in zip(ids, values, strict=True):
+            full[i] = v
+        return full
+
+    def _check_mask(self, mask) -> np.ndarray:
+        mask = np.asarray(mask)
+        if mask.dtype != bool or mask.shape != (self.num_envs,):
+            raise ValueError(f"reset_mask: expected a bool array of shape ({self.num_envs},)")
+        return np.flatnonzero(mask)
+
+    def _check_index(self, i: int) -> int:
+        if not isinstance(i, (int, np.integer)) or not 0 <= i < self.num_envs:
+            raise ValueError(f"i: expected an env index in 0..{self.num_envs - 1}, got {i!r}")
+        return int(i)
+
+    def get_state(self, i: int) -> MazeState:
+        """Env i's procgen state, parsed into a `MazeState`."""
+        return self.batch.get_state(self._check_index(i))
+
+    def set_state(self, i: int, state: MazeState) -> None:
+        """Write a `MazeState` into env i's procgen game (ValueError names a bad field)."""
+        self.batch.set_state(self._check_index(i), state)
+
+    def render(self):
+        if self.render_mode == "rgb_array":
+            return self.batch.frames.copy()
+        if self.render_mode == "ansi":
+            return "\n\n".join(to_ascii(self.get_state(i)) for i in range(self.num_envs)) + "\n"
+        return None
+
+    def close_extras(self, **kwargs):
+        self.batch.close()
