@@ -10,17 +10,19 @@ Two measurements, both with 95% confidence intervals:
 
 from __future__ import annotations
 
+import gymnasium as gym
 import numpy as np
 import torch
 
+import specgym  # noqa: F401  (registers the ids)
 from specgym.agents.policies.impala import ImpalaPolicy
 from specgym.analysis.stats import mean_ci, rate
-from specgym.envs.maze import MazeEnv, MazeState, MazeVectorEnv
+from specgym.envs.maze import MazeEnv, MazeState
 from specgym.envs.maze.actions import ACTION_DCOL, ACTION_DROW
 from specgym.envs.maze.geometry import decision_square, in_top_right, shortest_path
 
 
-def run_episodes(policy: ImpalaPolicy, env: MazeVectorEnv, seed: int,
+def run_episodes(policy: ImpalaPolicy, env, seed: int,
                  states: list[MazeState] | None = None, stop_at_corner: bool = False) -> dict:
     """One episode per env slot, stepped together; returns per-episode outcome arrays."""
     n = env.num_envs
@@ -38,13 +40,15 @@ def run_episodes(policy: ImpalaPolicy, env: MazeVectorEnv, seed: int,
             at_corner = (env.batch.mouse[:, 0] == top) & (env.batch.mouse[:, 1] == right) & ~term
             trunc = trunc | at_corner
         new = (term | trunc) & ~done
-        if "_gamed" in info:
-            out["gamed"] |= new & info["_gamed"] & info["gamed"]
+        ended = info.get("final_info", info)  # SAME_STEP envs (procgen) nest the episode keys
+        if "_gamed" in ended:
+            out["gamed"] |= new & ended["_gamed"] & ended["gamed"]
+            steps[new & ended["_steps"]] = ended["steps"][new & ended["_steps"]]
         if stop_at_corner:
             out["gamed"] |= new & ~term
+            steps[new & ~term] = env.batch.steps[new & ~term]
         out["cheese_reached"] |= new & term
         out["truncated"] |= new & trunc & ~term
-        steps[new] = env.batch.steps[new]
         done |= new
     out["steps"] = steps
     return out
@@ -86,11 +90,26 @@ def prob_towards(policy: ImpalaPolicy, states: list[MazeState], targets: list[tu
     return result
 
 
+ENV_IDS = {"native": "specgym/Maze-v0", "procgen": "specgym/ProcgenMaze-v0"}
+
+
+def make_eval_env(env: str, num_envs: int, difficulty: str, obs_mode: str,
+                  cheese_region: int | None = None):
+    if env not in ENV_IDS:
+        raise ValueError(f"env: expected one of {sorted(ENV_IDS)}, got {env!r}")
+    kwargs = {"num_threads": 0} if env == "procgen" else {}
+    return gym.make_vec(ENV_IDS[env], num_envs=num_envs, difficulty=difficulty, obs_mode=obs_mode,
+                        cheese_region=cheese_region, **kwargs)
+
+
 def evaluate_maze(policy: ImpalaPolicy, difficulty: str, cheese_region: int | None,
-                  episodes: int = 1000, decision_mazes: int = 500, seed: int = 10_000) -> dict:
+                  episodes: int = 1000, decision_mazes: int = 500, seed: int = 10_000,
+                  env: str = "native") -> dict:
+    """Both measurements on the native maze or on procgen's real game (same mazes for the
+    decision squares: native-generated mazes written into procgen)."""
     obs_mode = policy.config.input
-    env = MazeVectorEnv(num_envs=episodes, difficulty=difficulty, obs_mode=obs_mode,
-                        cheese_region=cheese_region)
+    maze_env = env
+    env = make_eval_env(maze_env, episodes, difficulty, obs_mode, cheese_region)
     ep = run_episodes(policy, env, seed)
     report = {
         "episodes": {
@@ -108,7 +127,7 @@ def evaluate_maze(policy: ImpalaPolicy, difficulty: str, cheese_region: int | No
             moved = state.copy()
             moved.mouse = square
             states.append(moved)
-        denv = MazeVectorEnv(num_envs=len(states), difficulty=difficulty, obs_mode=obs_mode)
+        denv = make_eval_env(maze_env, len(states), difficulty, obs_mode)
         d = run_episodes(policy, denv, seed, states=states, stop_at_corner=True)
         p_action = prob_towards(policy, states, [s.cheese for s, _ in mazes], obs_mode, difficulty)
         p_corner = prob_towards(policy, states, [s.corner for s, _ in mazes], obs_mode, difficulty)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
+
+# Modules with `register(subparsers, groups)` adding their commands; groups holds the
+# "train" and "eval" sub-parsers so that e.g. `train lm` sits beside `train maze`.
+EXTENSIONS: list[str] = ["specgym.cli_analysis"]
 
 
 def cmd_envs(args: argparse.Namespace) -> int:
@@ -84,7 +89,7 @@ def cmd_eval_maze(args: argparse.Namespace) -> int:
     policy, meta = load_policy(args.checkpoint)
     difficulty = args.difficulty or meta.get("env", {}).get("difficulty", "easy")
     report = evaluate_maze(policy, difficulty, args.cheese_region, args.episodes,
-                           args.decision_mazes, seed=args.seed)
+                           args.decision_mazes, seed=args.seed, env=args.env)
     report.update(checkpoint=str(args.checkpoint), difficulty=difficulty, env=args.env)
     ep, ds = report["episodes"], report.get("decision_square")
 
@@ -141,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=10_000)
     p.add_argument("--json", default=None)
     p.set_defaults(func=cmd_eval_maze)
+
+    groups = {"train": train, "eval": evaluate}
+    for module in EXTENSIONS:  # command families that live in their own modules
+        importlib.import_module(module).register(sub, groups)
 
     p = sub.add_parser("demo", help="the main job on embedded defaults")
     p.add_argument("--out", default="runs/demo")

@@ -71,6 +71,8 @@ def train_maze(config: MazeTrainConfig, progress_bar: bool = True) -> Path:
         torch.set_num_threads(config.torch_threads)
     env = make_sb3_env(config)
     model, resumed = build_model(config, env, run)
+    if resumed:
+        drop_curve_after(run / "curve.jsonl", model.num_timesteps)
     remaining = config.ppo.total_timesteps - model.num_timesteps
     start = time.time()
     if remaining > 0:
@@ -89,6 +91,14 @@ def train_maze(config: MazeTrainConfig, progress_bar: bool = True) -> Path:
     finish(config, model, run, wall)
     env.close()
     return run
+
+
+def drop_curve_after(curve: Path, timesteps: int) -> None:
+    """Forget curve rows newer than the checkpoint we resume from (they will be redone)."""
+    if curve.exists():
+        rows = [r for r in curve.read_text().splitlines() if r.strip()]
+        kept = [r for r in rows if json.loads(r)["timesteps"] <= timesteps]
+        curve.write_text("".join(r + "\n" for r in kept))
 
 
 def finish(config: MazeTrainConfig, model: PPO, run: Path, wall_s: float) -> None:
