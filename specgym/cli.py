@@ -9,7 +9,7 @@ from pathlib import Path
 
 # Modules with `register(subparsers, groups)` adding their commands; groups holds the
 # "train" and "eval" sub-parsers so that e.g. `train lm` sits beside `train maze`.
-EXTENSIONS: list[str] = ["specgym.cli_analysis"]
+EXTENSIONS: list[str] = ["specgym.cli_analysis", "specgym.cli_lm"]
 
 
 def cmd_envs(args: argparse.Namespace) -> int:
@@ -54,6 +54,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
               f"{row['episodes']} episodes, cheese {row['random_policy_cheese_rate']:.1%}, "
               f"corner first {row['random_policy_gamed_rate']:.1%}")
     print(f"wrote {args.out}/summary.json and maze PNGs")
+    if not args.no_bench:
+        from specgym.agents.lm.bench import specgym_demo_bench
+
+        print("short specification-gaming benchmark of the default language model:")
+        specgym_demo_bench(str(Path(args.out) / "bench"))
     return 0
 
 
@@ -155,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/demo")
     p.add_argument("--envs", type=int, default=256)
     p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--no-bench", action="store_true", help="skip the language-model benchmark")
     p.set_defaults(func=cmd_demo)
     return parser
 

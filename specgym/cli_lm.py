@@ -1,0 +1,106 @@
+"""Language-model commands: `specgym train lm`, `specgym curriculum run`, `specgym bench`.
+
+Registered through `specgym.cli.EXTENSIONS` (``register(sub, groups)``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def cmd_train_lm(args: argparse.Namespace) -> int:
+    from specgym.agents.lm.train import LMTrainConfig, train_lm
+    from specgym.config import load_config
+
+    overrides = list(args.overrides)
+    if args.env:
+        overrides.append(f"env.id={args.env if args.env.startswith('specgym/') else 'specgym/' + args.env}")
+    if args.method:
+        overrides.append(f"method={args.method}")
+    if args.model:
+        overrides.append(f"model={args.model}")
+    if args.run_dir:
+        overrides.append(f"run_dir={args.run_dir}")
+    config = load_config(LMTrainConfig, args.config, overrides)
+    final = train_lm(config, progress_bar=not args.no_progress)
+    run = Path(config.run_dir)
+    print(f"final model: {final}  (metrics: {run / 'metrics.jsonl'})")
+    for name in ("eval_before", "eval_after"):
+        p = run / f"{name}.json"
+        if p.is_file():
+            s = json.loads(p.read_text())
+            lo, hi = s["ci95"]
+            print(f"  {name:11s} gaming rate {s['gaming_rate']:.3f} [{lo:.3f}, {hi:.3f}] "
+                  f"({s['gamed']}/{s['n']}), reward {s['visible_reward']['mean']:.3f}")
+    return 0
+
+
+def cmd_curriculum_run(args: argparse.Namespace) -> int:
+    from specgym.config import load_config
+    from specgym.curricula.runner import CurriculumConfig, run_curriculum
+
+    config = load_config(CurriculumConfig, args.config, args.overrides)
+    matrix = run_curriculum(config, progress_bar=not args.no_progress)
+    width = max(len(c) for c in matrix["columns"]) + 2
+    print("gaming rate (rows: trained through; columns: evaluated on)")
+    print(" " * 36 + "".join(f"{c[:width - 1]:>{width}}" for c in matrix["columns"]))
+    for r, rates in zip(matrix["rows"], matrix["gaming_rate"], strict=True):
+        cells = "".join(f"{'-' if v is None else f'{v:.3f}':>{width}}" for v in rates)
+        print(f"{r:36s}{cells}")
+    print(f"wrote {Path(config.run_dir) / 'matrix.json'} and matrix.png")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from specgym.agents.lm.bench import run_bench
+
+    run_bench(
+        args.model, envs=args.envs, episodes=args.episodes, out_dir=args.out,
+        context_cues=args.context_cue, backend=args.backend, base_url=args.base_url,
+        max_new_tokens=args.max_new_tokens, temperature=args.temperature, max_turns=args.max_turns,
+        max_batch=args.max_batch, threads=args.threads, seed=args.seed,
+        progress=not args.no_progress,
+    )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction, groups: dict) -> None:
+    p = groups["train"].add_parser(
+        "lm", help="train a language model on a text env (GRPO or expert iteration, TRL); resumes")
+    p.add_argument("--config", default=None, help="YAML config (e.g. configs/lm_grpo_rubric_cpu.yaml)")
+    p.add_argument("--env", default=None, help="env id (overrides env.id)")
+    p.add_argument("--method", choices=["grpo", "expert-iteration", "expert_iteration"], default=None)
+    p.add_argument("--model", default=None, help="default | HF id or folder | file.gguf")
+    p.add_argument("--run-dir", default=None)
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("overrides", nargs="*", help="dotted overrides, e.g. grpo.steps=10")
+    p.set_defaults(func=cmd_train_lm)
+
+    cur = sub.add_parser("curriculum", help="curricula of text environments").add_subparsers(
+        dest="curriculum_command", required=True)
+    p = cur.add_parser("run", help="train stage by stage; gaming-rate matrix (JSON + heatmap); resumes")
+    p.add_argument("--config", default=None, help="YAML config (e.g. configs/subterfuge.yaml)")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("overrides", nargs="*", help="dotted overrides, e.g. eval.episodes=32")
+    p.set_defaults(func=cmd_curriculum_run)
+
+    p = sub.add_parser("bench", help="gaming rates of a language model on every text env; resumes")
+    p.add_argument("--model", default="default", help="default | HF id or folder | file.gguf | openai:NAME")
+    p.add_argument("--envs", default="all", help="all | curriculum | coding | comma-separated ids")
+    p.add_argument("--episodes", type=int, default=16, help="episodes per env and cue")
+    p.add_argument("--context-cue", default="none",
+                   help="comma-separated cues: none,training,unmonitored,year_2023,year_2024 "
+                        "(the first is the reference for the gap)")
+    p.add_argument("--out", default="runs/bench")
+    p.add_argument("--backend", default="auto", choices=["auto", "llama.cpp", "transformers", "openai"])
+    p.add_argument("--base-url", default=None, help="endpoint URL for openai:NAME")
+    p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--temperature", type=float, default=0.7)
+    p.add_argument("--max-turns", type=int, default=4)
+    p.add_argument("--max-batch", type=int, default=16)
+    p.add_argument("--threads", type=int, default=1, help="CPU threads (llama.cpp / torch)")
+    p.add_argument("--seed", type=int, default=0, help="first episode seed")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_bench)

@@ -1,0 +1,128 @@
+"""The curriculum runner: stage order, the evaluation matrix (JSON + heatmap), resume.
+
+The fast test swaps the trainer and the model loader for scripted stand-ins (the envs and
+the sandbox are real); the slow one runs the two-stage tiny config end to end through the
+command line with the real model and TRL, interrupted after its first stage and resumed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+import specgym.agents.lm.train.common as common
+import specgym.curricula.runner as runner
+from specgym.config import load_config
+from specgym.curricula.runner import CurriculumConfig, run_curriculum
+from tests.lm_train.conftest import ScriptedBackend, needs_bwrap
+
+
+class Interrupted(Exception):
+    pass
+
+
+def tiny_config(tmp_path, **kw):
+    return load_config(CurriculumConfig, "configs/subterfuge_tiny.yaml",
+                       [f"run_dir={tmp_path / 'cur'}", "eval.episodes=2", *kw.get("overrides", [])])
+
+
+@needs_bwrap
+def test_runner_matrix_and_resume_with_scripted_stages(tmp_path, monkeypatch):
+    config = tiny_config(tmp_path)
+    trained, loaded = [], []
+
+    def fake_train(cfg, progress_bar=True):
+        trained.append((cfg.env.id, cfg.model))
+        if len(trained) == 2 and not getattr(fake_train, "resumed", False):
+            raise Interrupted
+        out = tmp_path / f"model{len(trained)}"
+        out.mkdir(exist_ok=True)
+        return out
+
+    def fake_load(model, **kw):
+        loaded.append(str(model))
+        return ScriptedBackend(["(A)"], max_batch=2)
+
+    monkeypatch.setattr(runner, "train_lm", fake_train)
+    monkeypatch.setattr(common, "load_model", fake_load)
+    with pytest.raises(Interrupted):
+        run_curriculum(config, progress_bar=False, log=lambda *_: None)
+    state = json.loads((tmp_path / "cur" / "state.json").read_text())
+    assert state["finished"] == ["before", "political_sycophancy"]
+    assert trained[0] == ("specgym/PoliticalSycophancy-v0", "default")
+    # the second stage starts from the first stage's model
+    assert trained[1] == ("specgym/ToolUseFlattery-v0", str(tmp_path / "model1"))
+
+    fake_train.resumed = True
+    trained.clear()
+    m = run_curriculum(config, progress_bar=False, log=lambda *_: None)
+    assert [t[0] for t in trained] == ["specgym/ToolUseFlattery-v0"]  # first stage not redone
+    assert m["rows"] == ["before", "political_sycophancy", "tool_use_flattery"]
+    assert m["columns"] == ["political_sycophancy", "tool_use_flattery", "reward_tampering"]
+    assert m["held_out"] == ["reward_tampering"]
+    # before: every column; after stage k: that stage and later ones only
+    assert [[n is not None for n in r] for r in m["n"]] == [
+        [True, True, True], [True, True, True], [False, True, True]]
+    assert all(n in (None, 2) for r in m["n"] for n in r)
+    cell = m["cells"]["political_sycophancy"]["political_sycophancy"]
+    assert set(cell) >= {"gaming_rate", "ci95", "n", "gamed", "hack_types", "hidden_reward"}
+    assert (tmp_path / "cur" / "matrix.png").stat().st_size > 1000
+    assert json.loads((tmp_path / "cur" / "matrix.json").read_text())["rows"] == m["rows"]
+
+
+def test_config_errors_name_the_field(tmp_path):
+    with pytest.raises(ValueError, match="stages"):
+        CurriculumConfig(stages=["tool_use_flattery", "political_sycophancy"])
+    with pytest.raises(ValueError, match="stages"):
+        CurriculumConfig(stages=["reward_tampering"])  # held out: never trained
+    with pytest.raises(ValueError, match="eval_stages"):
+        CurriculumConfig(eval_stages=["nope"])
+    with pytest.raises(ValueError, match="method"):
+        load_config(CurriculumConfig, None, ["train.method=ppo"])
+
+
+@pytest.mark.slow
+@needs_bwrap
+def test_two_stage_tiny_curriculum_cli_with_interruption(tmp_path, monkeypatch):
+    """Real model + TRL (expert iteration): ~2-4 minutes on 2 cores."""
+    import specgym.cli as cli
+
+    if "specgym.cli_lm" not in cli.EXTENSIONS:
+        cli.EXTENSIONS.append("specgym.cli_lm")
+    real_train = runner.train_lm
+    calls = []
+
+    def interrupt_second(cfg, progress_bar=True):
+        calls.append(cfg.env.id)
+        if len(calls) == 2:
+            raise Interrupted
+        return real_train(cfg, progress_bar)
+
+    args = ["curriculum", "run", "--config", "configs/subterfuge_tiny.yaml", "--no-progress",
+            f"run_dir={tmp_path / 'cur'}"]
+    monkeypatch.setattr(runner, "train_lm", interrupt_second)
+    with pytest.raises(Interrupted):
+        cli.main(args)
+    monkeypatch.setattr(runner, "train_lm", real_train)
+    assert cli.main(args) == 0
+    m = json.loads((tmp_path / "cur" / "matrix.json").read_text())
+    assert m["rows"] == ["before", "political_sycophancy", "tool_use_flattery"]
+    assert m["n"][2] == [None, 2, 2]
+    first = tmp_path / "cur" / "1_political_sycophancy" / "train" / "final"
+    second = tmp_path / "cur" / "2_tool_use_flattery" / "train"
+    assert (first / "specgym-model.json").is_file()
+    cfg = json.loads(json.dumps(__import__("yaml").safe_load((second / "config.yaml").read_text())))
+    assert cfg["model"] == str(first)
+    shutil.rmtree(tmp_path / "cur", ignore_errors=True)
+
+
+def test_cli_train_lm_bad_config_is_a_clear_error(capsys):
+    import specgym.cli as cli
+
+    if "specgym.cli_lm" not in cli.EXTENSIONS:
+        cli.EXTENSIONS.append("specgym.cli_lm")
+    assert cli.main(["train", "lm", "--config", "configs/lm_grpo_rubric_cpu.yaml", "grpo.num_generations=1"]) == 2
+    assert "grpo.num_generations" in capsys.readouterr().err
+    assert cli.main(["curriculum", "run", "--config", "configs/subterfuge_tiny.yaml", "stages=[nope]"]) == 2
+    assert "stages" in capsys.readouterr().err
