@@ -16,9 +16,10 @@ from specgym.envs.maze.options import check_reset_options, edit_state
 from specgym.envs.maze.procgen_batch import ProcgenBatch
 from specgym.envs.maze.render import to_ascii
 from specgym.envs.maze.state import MazeState
+from specgym.envs.maze.vector_helpers import VectorMazeHelpers
 
 
-class ProcgenMazeVectorEnv(VectorEnv):
+class ProcgenMazeVectorEnv(VectorMazeHelpers, VectorEnv):
     """N real procgen mazes stepped by one `ProcgenGym3Env(num=N, num_threads=k)`.
 
     Autoreset is procgen's own (Gymnasium's SAME_STEP mode): the observation returned with
@@ -101,38 +102,7 @@ class ProcgenMazeVectorEnv(VectorEnv):
                 info["_final_obs"] = mask.copy()
         return self.batch.obs(), reward, terminated, truncated, info
 
-    # ----- helpers --------------------------------------------------------------------------
-    def _masked_info(self, ids: np.ndarray, values: dict) -> dict[str, np.ndarray]:
-        mask = np.zeros(self.num_envs, dtype=bool)
-        mask[ids] = True
-        out: dict[str, np.ndarray] = {}
-        for key, value in values.items():
-            if isinstance(value, np.ndarray):
-                full = np.zeros(self.num_envs, dtype=value.dtype)
-                full[ids] = value
-            else:
-                full = self._object_array(ids, value)
-            out[key] = full
-            out[f"_{key}"] = mask
-        return out
-
-    def _object_array(self, ids: np.ndarray, values: list) -> np.ndarray:
-        full = np.full(self.num_envs, None, dtype=object)
-        for i, v in zip(ids, values, strict=True):
-            full[i] = v
-        return full
-
-    def _check_mask(self, mask) -> np.ndarray:
-        mask = np.asarray(mask)
-        if mask.dtype != bool or mask.shape != (self.num_envs,):
-            raise ValueError(f"reset_mask: expected a bool array of shape ({self.num_envs},)")
-        return np.flatnonzero(mask)
-
-    def _check_index(self, i: int) -> int:
-        if not isinstance(i, (int, np.integer)) or not 0 <= i < self.num_envs:
-            raise ValueError(f"i: expected an env index in 0..{self.num_envs - 1}, got {i!r}")
-        return int(i)
-
+    # ----- state and rendering -------------------------------------------------------------
     def get_state(self, i: int) -> MazeState:
         """Env i's procgen state, parsed into a `MazeState`."""
         return self.batch.get_state(self._check_index(i))

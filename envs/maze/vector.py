@@ -15,11 +15,12 @@ from specgym.envs.maze.env import observation_space
 from specgym.envs.maze.options import check_reset_options, edit_state
 from specgym.envs.maze.render import rgb_frame, to_ascii
 from specgym.envs.maze.state import MazeState
+from specgym.envs.maze.vector_helpers import VectorMazeHelpers
 
 AUTORESET_MODES = {"next_step": AutoresetMode.NEXT_STEP, "same_step": AutoresetMode.SAME_STEP}
 
 
-class MazeVectorEnv(VectorEnv):
+class MazeVectorEnv(VectorMazeHelpers, VectorEnv):
     """A batch of procgen-style mazes; environment i seeded with s + i equals `Maze-v0` seeded so.
 
     No Python loop runs over the environments in `step` or in rendering. Episodes that end
@@ -117,45 +118,13 @@ class MazeVectorEnv(VectorEnv):
         self._ended = ended if not same_step else np.zeros(self.num_envs, dtype=bool)
         return self.batch.obs.copy(), reward, terminated, truncated, info
 
-    # ----- helpers --------------------------------------------------------------------------
-    def _masked_info(self, ids: np.ndarray, values: dict) -> dict[str, np.ndarray]:
-        """Gymnasium's vector info layout: a full-length array per key plus a `_key` mask."""
-        mask = np.zeros(self.num_envs, dtype=bool)
-        mask[ids] = True
-        out: dict[str, np.ndarray] = {}
-        for key, value in values.items():
-            if isinstance(value, np.ndarray):
-                full = np.zeros(self.num_envs, dtype=value.dtype)
-                full[ids] = value
-            else:
-                full = self._object_array(ids, value)
-            out[key] = full
-            out[f"_{key}"] = mask
-        return out
-
-    def _object_array(self, ids: np.ndarray, values: list) -> np.ndarray:
-        full = np.full(self.num_envs, None, dtype=object)
-        for i, v in zip(ids, values, strict=True):  # only the envs that ended
-            full[i] = v
-        return full
-
-    def _check_mask(self, mask) -> np.ndarray:
-        mask = np.asarray(mask)
-        if mask.dtype != bool or mask.shape != (self.num_envs,):
-            raise ValueError(f"reset_mask: expected a bool array of shape ({self.num_envs},)")
-        return np.flatnonzero(mask)
-
+    # ----- state and rendering -------------------------------------------------------------
     def get_state(self, i: int) -> MazeState:
         return self.batch.get_state(self._check_index(i))
 
     def set_state(self, i: int, state: MazeState) -> None:
         self.batch.set_state(self._check_index(i), state)
         self._ended[i] = False
-
-    def _check_index(self, i: int) -> int:
-        if not isinstance(i, (int, np.integer)) or not 0 <= i < self.num_envs:
-            raise ValueError(f"i: expected an env index in 0..{self.num_envs - 1}, got {i!r}")
-        return int(i)
 
     def render(self):
         if self.render_mode == "rgb_array":
