@@ -10,7 +10,7 @@ from gymnasium import spaces
 
 from specgym.envs.maze.actions import NUM_ACTIONS
 from specgym.envs.maze.batch import MAX_STEPS, MazeBatch, check_actions
-from specgym.envs.maze.options import check_reset_options, edit_state
+from specgym.envs.maze.options import check_render_mode, check_reset_options, edit_state
 from specgym.envs.maze.render import rgb_frame, to_ascii
 from specgym.envs.maze.state import MazeState
 
@@ -53,11 +53,7 @@ class MazeEnv(gym.Env):
         maze_size: int | None = None,
         render_mode: str | None = None,
     ):
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode: expected one of {self.metadata['render_modes']} or None, got {render_mode!r}"
-            )
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.batch = MazeBatch(1, difficulty, cheese_region, obs_mode, max_steps, maze_size)
         self.difficulty = difficulty
         self.observation_space = observation_space(obs_mode, self.batch.world)

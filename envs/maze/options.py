@@ -38,3 +38,9 @@ def _as_cell(name: str, cell) -> tuple[int, int]:
         return (int(row), int(col))
     except (TypeError, ValueError):
         raise ValueError(f"{name}: expected a (row, col) pair or None, got {cell!r}") from None
+
+
+def check_render_mode(render_mode: str | None, modes: list[str]) -> str | None:
+    if render_mode is not None and render_mode not in modes:
+        raise ValueError(f"render_mode: expected one of {modes} or None, got {render_mode!r}")
+    return render_mode

@@ -11,7 +11,7 @@ from gymnasium import spaces
 from specgym.envs.maze.actions import NUM_ACTIONS
 from specgym.envs.maze.batch import check_actions
 from specgym.envs.maze.env import observation_space
-from specgym.envs.maze.options import check_reset_options, edit_state
+from specgym.envs.maze.options import check_render_mode, check_reset_options, edit_state
 from specgym.envs.maze.procgen_batch import ProcgenBatch
 from specgym.envs.maze.render import to_ascii
 from specgym.envs.maze.state import MazeState
@@ -52,12 +52,7 @@ class ProcgenMazeEnv(gym.Env):
         num_threads: int = 0,
         render_mode: str | None = None,
     ):
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode: expected one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.batch = ProcgenBatch(1, difficulty, cheese_region, obs_mode, num_threads)
         self.difficulty = difficulty
         self.observation_space = observation_space(obs_mode, self.batch.world)

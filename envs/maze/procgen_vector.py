@@ -12,7 +12,7 @@ from gymnasium.vector.utils import batch_space
 from specgym.envs.maze.actions import NUM_ACTIONS
 from specgym.envs.maze.batch import check_actions
 from specgym.envs.maze.env import observation_space
-from specgym.envs.maze.options import check_reset_options, edit_state
+from specgym.envs.maze.options import check_render_mode
 from specgym.envs.maze.procgen_batch import ProcgenBatch
 from specgym.envs.maze.render import to_ascii
 from specgym.envs.maze.state import MazeState
@@ -46,12 +46,7 @@ class ProcgenMazeVectorEnv(VectorMazeHelpers, VectorEnv):
     ):
         if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
             raise ValueError(f"num_envs: expected an int >= 1, got {num_envs!r}")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode: expected one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.num_envs = int(num_envs)
         self.batch = ProcgenBatch(self.num_envs, difficulty, cheese_region, obs_mode, num_threads)
         self.single_observation_space = observation_space(obs_mode, self.batch.world)
@@ -63,29 +58,12 @@ class ProcgenMazeVectorEnv(VectorMazeHelpers, VectorEnv):
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        options = dict(check_reset_options(options, extra_keys=("reset_mask", "states")))
-        mask = options.pop("reset_mask", None)
-        ids = self._all if mask is None else self._check_mask(mask)
-        seeds = None
-        if seed is not None:
-            seeds = np.asarray(seed, dtype=np.int64)
-            seeds = seeds + np.arange(self.num_envs) if seeds.ndim == 0 else seeds
-            if seeds.shape != (self.num_envs,):
-                raise ValueError(f"seed: expected an int or {self.num_envs} ints, got {seed!r}")
-            seeds = seeds[ids]
-        elif not self._seeded:
+        ids, seeds, options = self._reset_targets(seed, options)
+        if seeds is None and not self._seeded:
             seeds = self.np_random.integers(2**32, size=ids.size)
         self._seeded = True
         self.batch.restart(ids, seeds)
-        states = options.pop("states", None)
-        if states is not None:
-            if len(states) != self.num_envs:
-                raise ValueError(f"states: expected {self.num_envs} MazeStates, got {len(states)}")
-            for i in ids:
-                self.batch.set_state(int(i), states[i])
-        if options:  # cheese / mouse placement, the same for every reset env
-            for i in ids:
-                self.batch.set_state(int(i), edit_state(self.batch.get_state(int(i)), options))
+        self._apply_reset_options(ids, options)
         return self.batch.obs(), {}
 
     def step(self, actions):

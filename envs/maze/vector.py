@@ -12,7 +12,7 @@ from gymnasium.vector.utils import batch_space
 from specgym.envs.maze.actions import NUM_ACTIONS
 from specgym.envs.maze.batch import MAX_STEPS, MazeBatch, check_actions
 from specgym.envs.maze.env import observation_space
-from specgym.envs.maze.options import check_reset_options, edit_state
+from specgym.envs.maze.options import check_render_mode
 from specgym.envs.maze.render import rgb_frame, to_ascii
 from specgym.envs.maze.state import MazeState
 from specgym.envs.maze.vector_helpers import VectorMazeHelpers
@@ -50,12 +50,8 @@ class MazeVectorEnv(VectorMazeHelpers, VectorEnv):
                     f"autoreset_mode: expected one of {sorted(AUTORESET_MODES)}, got {autoreset_mode!r}"
                 )
             autoreset_mode = AUTORESET_MODES[autoreset_mode]
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode: expected one of {self.metadata['render_modes']} or None, got {render_mode!r}"
-            )
         self.metadata = {**self.metadata, "autoreset_mode": autoreset_mode}
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.num_envs = int(num_envs)
         self.batch = MazeBatch(self.num_envs, difficulty, cheese_region, obs_mode, max_steps, maze_size)
         self.single_observation_space = observation_space(obs_mode, self.batch.world)
@@ -68,28 +64,14 @@ class MazeVectorEnv(VectorMazeHelpers, VectorEnv):
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        options = dict(check_reset_options(options, extra_keys=("reset_mask", "states")))
-        mask = options.pop("reset_mask", None)
-        ids = self._all if mask is None else self._check_mask(mask)
-        if seed is not None:
-            seeds = np.asarray(seed, dtype=np.int64)
-            seeds = seeds + np.arange(self.num_envs) if seeds.ndim == 0 else seeds
-            if seeds.shape != (self.num_envs,):
-                raise ValueError(f"seed: expected an int or {self.num_envs} ints, got {seed!r}")
-            self.batch.seed(ids, seeds[ids])
+        ids, seeds, options = self._reset_targets(seed, options)
+        if seeds is not None:
+            self.batch.seed(ids, seeds)
         elif not self._seeded:
             self.batch.seed(self._all, self.np_random.integers(2**63, size=self.num_envs))
         self._seeded = True
         self.batch.generate(ids)
-        states = options.pop("states", None)
-        if states is not None:
-            if len(states) != self.num_envs:
-                raise ValueError(f"states: expected {self.num_envs} MazeStates, got {len(states)}")
-            for i in ids:
-                self.batch.set_state(int(i), states[i])
-        if options:  # cheese / mouse placement, the same for every reset env
-            for i in ids:
-                self.batch.set_state(int(i), edit_state(self.batch.get_state(int(i)), options))
+        self._apply_reset_options(ids, options)
         self._ended[ids] = False
         return self.batch.obs.copy(), {}
 

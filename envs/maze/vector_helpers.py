@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+from specgym.envs.maze.options import check_reset_options, edit_state
 
 
 class VectorMazeHelpers:
     """Mixin for a VectorEnv with `num_envs`."""
 
     num_envs: int
+    batch: Any  # MazeBatch or ProcgenBatch: get_state(i), set_state(i, state)
+
+    def _reset_targets(self, seed, options: dict[str, Any] | None):
+        """Validate reset arguments -> (env ids to reset, their seeds or None, placement options)."""
+        options = dict(check_reset_options(options, extra_keys=("reset_mask", "states")))
+        mask = options.pop("reset_mask", None)
+        ids = np.arange(self.num_envs) if mask is None else self._check_mask(mask)
+        seeds = None
+        if seed is not None:
+            seeds = np.asarray(seed, dtype=np.int64)
+            seeds = seeds + np.arange(self.num_envs) if seeds.ndim == 0 else seeds
+            if seeds.shape != (self.num_envs,):
+                raise ValueError(f"seed: expected an int or {self.num_envs} ints, got {seed!r}")
+            seeds = seeds[ids]
+        return ids, seeds, options
+
+    def _apply_reset_options(self, ids: np.ndarray, options: dict[str, Any]) -> None:
+        """Write `states` (one per env) or cheese/mouse placements into the reset envs."""
+        states = options.pop("states", None)
+        if states is not None:
+            if len(states) != self.num_envs:
+                raise ValueError(f"states: expected {self.num_envs} MazeStates, got {len(states)}")
+            for i in ids:
+                self.batch.set_state(int(i), states[i])
+        if options:  # cheese / mouse placement, the same for every reset env
+            for i in ids:
+                self.batch.set_state(int(i), edit_state(self.batch.get_state(int(i)), options))
 
     def _masked_info(self, ids: np.ndarray, values: dict) -> dict[str, np.ndarray]:
         """Gymnasium's vector info layout: a full-length array per key plus a `_key` mask."""
