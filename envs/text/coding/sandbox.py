@@ -8,10 +8,13 @@ specgym runs in. Nothing else of that environment is visible inside the sandbox.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import importlib.util
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from specgym.envs.text.sandbox import BwrapBackend, BwrapSession, FileTree, SandboxLimits
@@ -32,6 +35,32 @@ def system_site_dir() -> str:
 
 
 @functools.lru_cache(maxsize=1)
+def staging_dir() -> Path:
+    """A world-readable folder for the pytest copies.
+
+    The sandbox runs as `nobody`, which cannot read a virtual environment inside a private
+    folder (a clone in `mktemp -d`, a home with mode 700), so the packages are copied once per
+    process to a folder everyone can read, and bound from there.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="specgym-pytest-"))
+    folder.chmod(0o755)
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def _world_readable_copy(host: Path) -> Path:
+    target = staging_dir() / host.name
+    if not target.exists():
+        if host.is_dir():
+            shutil.copytree(host, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(host, target)
+        for path in [target, *target.rglob("*")] if target.is_dir() else [target]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    return target
+
+
+@functools.lru_cache(maxsize=1)
 def pytest_binds() -> tuple[tuple[str, str], ...]:
     """(host path, sandbox path) of each pytest package, found through this process's imports."""
     site = system_site_dir()
@@ -43,7 +72,7 @@ def pytest_binds() -> tuple[tuple[str, str], ...]:
                 raise RuntimeError(f"pytest grading needs the {name!r} package installed")
             continue
         origin = Path(spec.origin)
-        host = origin.parent if origin.name == "__init__.py" else origin
+        host = _world_readable_copy(origin.parent if origin.name == "__init__.py" else origin)
         binds.append((str(host), f"{site}/{host.name}"))
     return tuple(binds)
 
