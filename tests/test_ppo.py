@@ -95,9 +95,12 @@ def test_named_activations(config, obs):
 
 
 def test_save_load_round_trip(tmp_path):
+    import specgym.agents
+
+    assert specgym.agents.load_policy is load_policy  # the documented entry point
     policy = ImpalaPolicy(ImpalaConfig(input="grid", world_size=25, channels=[4, 8, 8]))
     save_policy(policy, tmp_path / "p", extra={"note": "x"})
-    loaded, meta = load_policy(tmp_path / "p")
+    loaded, meta = specgym.agents.load_policy(tmp_path / "p")
     obs = torch.rand(3, 3, 25, 25)
     torch.testing.assert_close(loaded(obs)[0], policy(obs)[0])
     assert meta["note"] == "x" and meta["config"]["channels"] == [4, 8, 8]
@@ -147,5 +150,11 @@ def test_tiny_training_improves_a_3x3_maze_policy_and_resumes(tmp_path):
     rows = [json.loads(x) for x in (run / "curve.jsonl").read_text().splitlines()]
     assert rows[-1]["timesteps"] == 10240 and rows[0]["timesteps"] == 1024
     assert (run / "final" / "curve.png").exists()
+    # reward normalization (on by default) resumes with its running statistics, not fresh ones
+    import pickle
+
+    assert (run / "checkpoints" / "ppo_vecnormalize_4096_steps.pkl").exists()
+    stats = pickle.loads((run / "final" / "vecnormalize.pkl").read_bytes())
+    assert stats.ret_rms.count > 10240 - 64, stats.ret_rms.count  # counts every step of both legs
     after = success_rate(trained)
     assert after > before + 0.2, (before, after)

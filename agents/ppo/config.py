@@ -44,6 +44,9 @@ class PPOConfig:
     ent_coef: float = 0.01
     vf_coef: float = 0.5
     max_grad_norm: float = 0.5
+    normalize_reward: bool = True
+    """Divide rewards by a running std of the discounted return (SB3's VecNormalize), as the
+    procgen PPO baselines do: with raw +10 rewards the value loss swamps the shared network."""
     total_timesteps: int = 5_000_000
 
 

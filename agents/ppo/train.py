@@ -18,7 +18,7 @@ import torch
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
 from stable_baselines3.common.policies import ActorCriticPolicy
-from stable_baselines3.common.vec_env import VecMonitor
+from stable_baselines3.common.vec_env import VecEnv, VecMonitor, VecNormalize
 
 import specgym  # noqa: F401  (registers the ids)
 from specgym.agents.policies.io import save_policy
@@ -29,12 +29,22 @@ from specgym.agents.ppo.vec_adapter import GymnasiumVecEnvAdapter
 from specgym.config import save_config, to_dict
 
 
-def make_sb3_env(config: MazeTrainConfig) -> VecMonitor:
+def make_sb3_env(config: MazeTrainConfig) -> VecEnv:
+    """The batched maze as an SB3 VecEnv; the monitor sits inside the reward normalization, so
+    logged episode returns stay raw."""
     env_kwargs = config.env.make_kwargs()
     if config.env.id == "specgym/Maze-v0":
         env_kwargs["autoreset_mode"] = "same_step"
     vec = gym.make_vec(config.env.id, num_envs=config.env.num_envs, **env_kwargs)
-    return VecMonitor(GymnasiumVecEnvAdapter(vec, seed=config.env.seed))
+    env = VecMonitor(GymnasiumVecEnvAdapter(vec, seed=config.env.seed))
+    if config.ppo.normalize_reward:
+        env = VecNormalize(env, norm_obs=False, norm_reward=True, gamma=config.ppo.gamma)
+    return env
+
+
+def normalizer_for(checkpoint: Path) -> Path:
+    """The reward-normalization statistics CheckpointCallback saves next to a checkpoint."""
+    return checkpoint.with_name(checkpoint.name.replace("ppo_", "ppo_vecnormalize_").replace(".zip", ".pkl"))
 
 
 def latest_checkpoint(folder: Path) -> Path | None:
@@ -47,6 +57,10 @@ def build_model(config: MazeTrainConfig, env, run: Path) -> tuple[PPO, bool]:
     """A fresh PPO, or the last checkpoint of this run folder (resumed=True)."""
     checkpoint = latest_checkpoint(run / "checkpoints")
     if checkpoint is not None:
+        if isinstance(env, VecNormalize):
+            stats = normalizer_for(checkpoint)
+            if stats.exists():
+                env = VecNormalize.load(str(stats), env.venv)
         model = PPO.load(checkpoint, env=env, device=config.device, tensorboard_log=str(run / "tb"))
         return model, True
     p = config.ppo
@@ -80,6 +94,7 @@ def train_maze(config: MazeTrainConfig, progress_bar: bool = True) -> Path:
             CheckpointCallback(
                 save_freq=max(config.checkpoint_every // config.env.num_envs, 1),
                 save_path=str(run / "checkpoints"), name_prefix="ppo",
+                save_vecnormalize=True,
             ),
             MazeCurveCallback(run / "curve.jsonl"),
         ])
@@ -105,6 +120,8 @@ def finish(config: MazeTrainConfig, model: PPO, run: Path, wall_s: float) -> Non
     final = run / "final"
     final.mkdir(exist_ok=True)
     model.save(final / "ppo.zip")
+    if model.get_vec_normalize_env() is not None:
+        model.get_vec_normalize_env().save(str(final / "vecnormalize.pkl"))
     meta_path = run / "train_meta.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {"wall_s": 0.0}
     meta["wall_s"] = round(meta["wall_s"] + wall_s, 1)
