@@ -95,7 +95,7 @@ def cmd_eval_maze(args: argparse.Namespace) -> int:
     difficulty = args.difficulty or meta.get("env", {}).get("difficulty", "easy")
     report = evaluate_maze(policy, difficulty, args.cheese_region, args.episodes,
                            args.decision_mazes, seed=args.seed, env=args.env)
-    report.update(checkpoint=str(args.checkpoint), difficulty=difficulty, env=args.env)
+    report.update(checkpoint=str(args.checkpoint), difficulty=difficulty, env=args.env, seed=args.seed)
     ep, ds = report["episodes"], report.get("decision_square")
 
     def show(name, r):
