@@ -58,6 +58,18 @@ def test_adapter_sets_terminal_observation_and_truncation_flags():
     assert infos[1]["terminal_observation"][Plane.MOUSE][state.mouse] == 1
 
 
+def test_adapter_can_report_timeouts_as_endings():
+    vec = MazeVectorEnv(num_envs=1, obs_mode="grid", difficulty="easy", autoreset_mode="same_step",
+                        max_steps=2)
+    adapter = GymnasiumVecEnvAdapter(vec, seed=0, timeouts_end_episodes=True)
+    adapter.reset()
+    vec.set_state(0, centred(CORRIDOR, 15))
+    noop = np.array([int(Action.NOOP)])
+    adapter.step(noop)
+    _, _, dones, infos = adapter.step(noop)
+    assert dones.tolist() == [True] and infos[0]["TimeLimit.truncated"] is False
+
+
 def test_adapter_rejects_next_step_autoreset():
     with pytest.raises(ValueError, match="autoreset_mode"):
         GymnasiumVecEnvAdapter(MazeVectorEnv(num_envs=2, obs_mode="grid"))

@@ -47,6 +47,9 @@ class PPOConfig:
     normalize_reward: bool = True
     """Divide rewards by a running std of the discounted return (SB3's VecNormalize), as the
     procgen PPO baselines do: with raw +10 rewards the value loss swamps the shared network."""
+    bootstrap_timeouts: bool = True
+    """Bootstrap the value at the 500-step time-out (Gymnasium's truncation). false: a time-out
+    ends the episode with return 0, as in procgen's PPO baselines, which makes failing costly."""
     total_timesteps: int = 5_000_000
 
 

@@ -36,7 +36,9 @@ def make_sb3_env(config: MazeTrainConfig) -> VecEnv:
     if config.env.id == "specgym/Maze-v0":
         env_kwargs["autoreset_mode"] = "same_step"
     vec = gym.make_vec(config.env.id, num_envs=config.env.num_envs, **env_kwargs)
-    env = VecMonitor(GymnasiumVecEnvAdapter(vec, seed=config.env.seed))
+    adapter = GymnasiumVecEnvAdapter(vec, seed=config.env.seed,
+                                     timeouts_end_episodes=not config.ppo.bootstrap_timeouts)
+    env = VecMonitor(adapter)
     if config.ppo.normalize_reward:
         env = VecNormalize(env, norm_obs=False, norm_reward=True, gamma=config.ppo.gamma)
     return env
@@ -87,6 +89,7 @@ def train_maze(config: MazeTrainConfig, progress_bar: bool = True) -> Path:
     model, resumed = build_model(config, env, run)
     if resumed:
         drop_curve_after(run / "curve.jsonl", model.num_timesteps)
+        model.get_env().seed(config.env.seed + model.num_timesteps)  # fresh mazes, not a replay
     remaining = config.ppo.total_timesteps - model.num_timesteps
     start = time.time()
     if remaining > 0:

@@ -19,7 +19,9 @@ from stable_baselines3.common.vec_env import VecEnv
 class GymnasiumVecEnvAdapter(VecEnv):
     """Drive a natively batched Gymnasium vector env from SB3."""
 
-    def __init__(self, env: VectorEnv, seed: int | None = None):
+    def __init__(self, env: VectorEnv, seed: int | None = None, timeouts_end_episodes: bool = False):
+        """`timeouts_end_episodes=True` reports a time-out as a real ending (no value bootstrap),
+        as procgen's PPO baselines treat it; the default keeps Gymnasium's distinction."""
         mode = env.metadata.get("autoreset_mode")
         if mode != AutoresetMode.SAME_STEP:
             raise ValueError(
@@ -30,6 +32,7 @@ class GymnasiumVecEnvAdapter(VecEnv):
         self.env = env
         self.render_mode = None
         self._next_seed = seed
+        self.timeouts_end_episodes = timeouts_end_episodes
         self._actions: np.ndarray | None = None
 
     def reset(self) -> np.ndarray:
@@ -53,7 +56,8 @@ class GymnasiumVecEnvAdapter(VecEnv):
             infos[i] = {k: v[i] for k, v in final.items() if not k.startswith("_")}
             if "final_obs" in info and info["final_obs"][i] is not None:
                 infos[i]["terminal_observation"] = info["final_obs"][i]
-                infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+                timed_out = bool(truncated[i] and not terminated[i])
+                infos[i]["TimeLimit.truncated"] = timed_out and not self.timeouts_end_episodes
             else:  # no final frame (gym3/procgen): treat a time-out as an ending, as procgen PPO does
                 infos[i]["terminal_observation"] = obs[i]
                 infos[i]["TimeLimit.truncated"] = False
