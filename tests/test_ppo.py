@@ -170,3 +170,13 @@ def test_tiny_training_improves_a_3x3_maze_policy_and_resumes(tmp_path):
     assert stats.ret_rms.count > 10240 - 64, stats.ret_rms.count  # counts every step of both legs
     after = success_rate(trained)
     assert after > before + 0.2, (before, after)
+
+
+def test_wall_time_sums_every_process_of_a_resumed_run(tmp_path):
+    from specgym.agents.ppo.train import curve_wall_seconds
+
+    curve = tmp_path / "curve.jsonl"
+    rows = [(1024, 10.0), (2048, 20.0), (3072, 5.0), (4096, 12.5)]  # resumed after 2048 steps
+    curve.write_text("".join(json.dumps({"timesteps": t, "wall_s": w}) + "\n" for t, w in rows))
+    assert curve_wall_seconds(curve) == 32.5
+    assert curve_wall_seconds(tmp_path / "missing.jsonl") == 0.0

@@ -119,6 +119,21 @@ def drop_curve_after(curve: Path, timesteps: int) -> None:
         curve.write_text("".join(r + "\n" for r in kept))
 
 
+def curve_wall_seconds(curve: Path) -> float:
+    """Training wall time summed over every process of a run, from the curve's per-process clock
+    (it restarts at each resume), so runs that were killed and resumed still count in full."""
+    if not curve.exists():
+        return 0.0
+    total = last = 0.0
+    for line in curve.read_text().splitlines():
+        if line.strip():
+            wall = json.loads(line)["wall_s"]
+            if wall < last:
+                total += last
+            last = wall
+    return round(total + last, 1)
+
+
 def finish(config: MazeTrainConfig, model: PPO, run: Path, wall_s: float) -> None:
     final = run / "final"
     final.mkdir(exist_ok=True)
@@ -127,7 +142,7 @@ def finish(config: MazeTrainConfig, model: PPO, run: Path, wall_s: float) -> Non
         model.get_vec_normalize_env().save(str(final / "vecnormalize.pkl"))
     meta_path = run / "train_meta.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {"wall_s": 0.0}
-    meta["wall_s"] = round(meta["wall_s"] + wall_s, 1)
+    meta["wall_s"] = max(round(meta["wall_s"] + wall_s, 1), curve_wall_seconds(run / "curve.jsonl"))
     meta["timesteps"] = int(model.num_timesteps)
     meta_path.write_text(json.dumps(meta, indent=2))
     save_policy(export_policy(model.policy), final / "policy", extra={
