@@ -35,14 +35,12 @@ def test_every_shipped_checkpoint_is_small_and_complete():
 @pytest.mark.parametrize("report_path", REPORTS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_eval_reproduces_the_shipped_numbers(report_path):
     stored = json.loads(report_path.read_text())
-    if stored["env"] != "native":
-        pytest.skip("procgen evaluations are reproduced by tests/procgen")
     policy, _ = load_policy(report_path.parent)
     episodes = stored["episodes"]
     decision = stored.get("decision_square")
     report = evaluate_maze(
         policy, stored["difficulty"], episodes["cheese_region"], episodes["p_cheese"]["n"],
-        decision["mazes"] if decision else 0, seed=stored.get("seed", 10_000), env="native",
+        decision["mazes"] if decision else 0, seed=stored.get("seed", 10_000), env=stored["env"],
     )
     pairs = [("episodes", "p_cheese"), ("episodes", "p_corner_first")]
     if decision:
