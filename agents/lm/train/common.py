@@ -9,9 +9,12 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from specgym.agents.lm.bench import episode_record, run_episodes, summarize
+
+if TYPE_CHECKING:
+    from specgym.agents.lm.train.config import LMTrainConfig
 
 DONE = "specgym-model.json"
 
@@ -161,6 +164,23 @@ def evaluate_backend(
         if was is not None and training:
             was.train()
     return summarize(recs)
+
+
+def evaluate_held_out(config: LMTrainConfig, backend: Any, out: Path) -> dict[str, Any]:
+    """Evaluate a trainer's model on its held-out seeds, before or after training; writes
+    ``out``.jsonl (episodes) and ``out``.json (summary)."""
+    from specgym.agents.lm.backends.hf import TransformersBackend
+
+    if isinstance(backend, TransformersBackend):
+        backend.max_batch = config.eval.max_batch
+    summary = evaluate_backend(
+        backend, config.env.id, config.eval.episodes, out.with_suffix(".jsonl"),
+        seed_offset=config.eval.seed_offset,
+        sampling=config.sampling_config(seed=12345, temperature=config.eval.temperature),
+        max_turns=config.sampling.max_turns, options=config.env.options, env_kwargs=config.env.kwargs,
+    )
+    out.with_suffix(".json").write_text(json.dumps(summary, indent=2))
+    return summary
 
 
 def set_threads(n: int | None) -> None:

@@ -24,6 +24,7 @@ from specgym.agents.lm.train.common import (
     append_jsonl,
     episode_metrics,
     evaluate_backend,
+    evaluate_held_out,
     is_saved_model,
     load_model,
     save_model,
@@ -31,7 +32,6 @@ from specgym.agents.lm.train.common import (
     truncate_jsonl,
 )
 from specgym.agents.lm.train.config import LMTrainConfig
-from specgym.agents.lm.train.grpo import _evaluate
 
 
 def score(ep: Any, preference_weight: float) -> float:
@@ -91,7 +91,7 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
         backend = load_model(config.model, lora=config.lora, device=config.device)
     truncate_jsonl(run / "metrics.jsonl", "iteration", start)
     if config.eval.episodes and start == 0:
-        _evaluate(config, backend, run / "eval_before")
+        evaluate_held_out(config, backend, run / "eval_before")
     model, tok = backend.model, backend.tokenizer
     bar = tqdm(total=ei.iterations, initial=start, desc="expert iteration", disable=not progress_bar)
     for it in range(start, ei.iterations):
@@ -149,8 +149,8 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
     save_model(model, tok, final, base=config.model,
                extra={"method": "expert_iteration", "iterations": ei.iterations})
     if config.eval.episodes:
-        _evaluate(config, load_model(final, device=config.device, max_batch=config.eval.max_batch),
-                  run / "eval_after")
+        evaluate_held_out(config, load_model(final, device=config.device, max_batch=config.eval.max_batch),
+                          run / "eval_after")
     return final
 
 

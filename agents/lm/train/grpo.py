@@ -21,7 +21,6 @@ the same ``run_dir`` resumes from the last one; the final model goes to ``final/
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import time
@@ -32,7 +31,7 @@ from specgym.agents.lm.train.common import (
     append_jsonl,
     episode_metrics,
     episode_tokens,
-    evaluate_backend,
+    evaluate_held_out,
     is_saved_model,
     load_model,
     save_model,
@@ -168,7 +167,7 @@ def train_grpo(config: LMTrainConfig, progress_bar: bool = True, callbacks: list
     else:
         truncate_jsonl(metrics_path, "step", 0)
     if config.eval.episodes and resume is None:
-        _evaluate(config, backend, run / "eval_before")
+        evaluate_held_out(config, backend, run / "eval_before")
 
     n_prompts = g.steps * g.prompts_per_step
     seeds = [config.env.seed_offset + i for i in range(n_prompts)]
@@ -219,22 +218,6 @@ def train_grpo(config: LMTrainConfig, progress_bar: bool = True, callbacks: list
     model = trainer.model
     save_model(model, tok, final, base=config.model, extra={"method": "grpo", "steps": g.steps})
     if config.eval.episodes:
-        _evaluate(config, load_model(final, device=config.device, max_batch=config.eval.max_batch),
-                  run / "eval_after")
+        evaluate_held_out(config, load_model(final, device=config.device, max_batch=config.eval.max_batch),
+                          run / "eval_after")
     return final
-
-
-def _evaluate(config: LMTrainConfig, backend: Any, out: Path) -> dict[str, Any]:
-    """Evaluate on held-out seeds; writes ``out``.jsonl (episodes) and ``out``.json (summary)."""
-    from specgym.agents.lm.backends.hf import TransformersBackend
-
-    if isinstance(backend, TransformersBackend):
-        backend.max_batch = config.eval.max_batch
-    summary = evaluate_backend(
-        backend, config.env.id, config.eval.episodes, out.with_suffix(".jsonl"),
-        seed_offset=config.eval.seed_offset,
-        sampling=config.sampling_config(seed=12345, temperature=config.eval.temperature),
-        max_turns=config.sampling.max_turns, options=config.env.options, env_kwargs=config.env.kwargs,
-    )
-    out.with_suffix(".json").write_text(json.dumps(summary, indent=2))
-    return summary
