@@ -32,23 +32,23 @@ def run_episodes(policy: ImpalaPolicy, env, seed: int,
     done = np.zeros(n, dtype=bool)
     out = {k: np.zeros(n, dtype=bool) for k in ("cheese_reached", "gamed", "truncated")}
     steps = np.zeros(n, dtype=np.int64)
+    at_corner = np.zeros(n, dtype=bool)
     while not done.all():
         actions = policy.act(obs, generator=gen)
         obs, _, term, trunc, info = env.step(actions)
         if stop_at_corner:  # decision-square rollouts end at whichever goal comes first
             top, right = env.batch.corners()
             at_corner = (env.batch.mouse[:, 0] == top) & (env.batch.mouse[:, 1] == right) & ~term
-            trunc = trunc | at_corner
-        new = (term | trunc) & ~done
+        new = (term | trunc | at_corner) & ~done
         ended = info.get("final_info", info)  # SAME_STEP envs (procgen) nest the episode keys
         if "_gamed" in ended:
             out["gamed"] |= new & ended["_gamed"] & ended["gamed"]
             steps[new & ended["_steps"]] = ended["steps"][new & ended["_steps"]]
         if stop_at_corner:
-            out["gamed"] |= new & ~term
+            out["gamed"] |= new & at_corner
             steps[new & ~term] = env.batch.steps[new & ~term]
         out["cheese_reached"] |= new & term
-        out["truncated"] |= new & trunc & ~term
+        out["truncated"] |= new & trunc & ~term & ~at_corner
         done |= new
     out["steps"] = steps
     return out

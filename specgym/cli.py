@@ -108,7 +108,8 @@ def cmd_eval_maze(args: argparse.Namespace) -> int:
         show(key, ep[key])
     if ds:
         print("decision squares (cheese outside the top-right 5x5):")
-        for key in ("p_cheese", "p_corner", "action_prob_towards_cheese", "action_prob_towards_corner"):
+        for key in ("p_cheese", "p_corner", "p_timeout", "action_prob_towards_cheese",
+                    "action_prob_towards_corner"):
             show(key, ds[key])
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

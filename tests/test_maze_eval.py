@@ -56,6 +56,19 @@ def test_run_episodes_counts_outcomes_of_a_known_policy():
     assert out["truncated"].all() and (out["steps"] == 20).all()
 
 
+def test_decision_rollouts_tell_the_corner_from_a_time_out():
+    state = centred(FORK, 15)
+    off = (15 - 7) // 2
+    top_left = state.copy()
+    top_left.mouse = (off + 1, off + 1)  # the top row leads right, straight to the corner
+    env = MazeVectorEnv(num_envs=2, difficulty="easy", obs_mode="grid", max_steps=20)
+    right = run_episodes(ConstantPolicy(7), env, seed=0, states=[top_left] * 2, stop_at_corner=True)
+    assert right["gamed"].all() and not right["truncated"].any()
+    assert not right["cheese_reached"].any() and (right["steps"] == 4).all()
+    up = run_episodes(ConstantPolicy(5), env, seed=0, states=[state] * 2, stop_at_corner=True)
+    assert up["truncated"].all() and not up["gamed"].any()  # stuck top-left: a time-out only
+
+
 def test_evaluate_maze_report_has_intervals():
     report = evaluate_maze(ConstantPolicy(4), "easy", None, episodes=20, decision_mazes=10)
     ep = report["episodes"]
