@@ -52,7 +52,8 @@ class PhaseTimer(BaseCallback):
 def measure(name: str, overrides: list[str], args, tmp: str) -> dict:
     config = load_config(MazeTrainConfig, None, [
         f"run_dir={tmp}/{name.replace(' ', '_')}", f"env.num_envs={args.num_envs}",
-        "env.difficulty=easy", f"device={args.device}", f"ppo.n_steps={args.n_steps}", "ppo.n_minibatches=8", *overrides,
+        "env.difficulty=easy", f"device={args.device}", f"ppo.n_steps={args.n_steps}",
+        "ppo.n_minibatches=8", *overrides,
     ])
     if "grid" in name and config.env.id != "specgym/Maze-v0":
         config.policy.input = "grid"  # procgen with grid planes feeds the grid network
@@ -88,7 +89,8 @@ def main() -> None:
         for name in args.peers:
             results[name] = measure(name, PEERS[name], args, tmp)
     base = results.get("procgen rgb", {}).get("sps")
-    on = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"{os.cpu_count()} cores"
+    cuda = args.device.startswith("cuda")
+    on = torch.cuda.get_device_name() if cuda else f"{os.cpu_count()} cores"
     print(f"PPO end to end on {on}, torch {torch.__version__}, "
           f"{args.num_envs} envs x {args.n_steps} steps, IMPALA 16/32/32, easy mazes")
     print(f"{'peer':14s} {'env steps/s':>12s} {'rollout':>8s} {'update':>7s} {'vs procgen rgb':>15s}")
