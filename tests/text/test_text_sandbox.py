@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
@@ -73,15 +74,23 @@ def test_host_reads_refuse_links_out_of_the_home(session):
     assert session.read_text("link") is None
 
 
-def test_close_deletes_the_home_even_if_made_unwritable(backend):
+def test_close_kills_the_sandbox_and_leaves_nothing_on_the_host(backend):
+    before = set(os.listdir(tempfile.gettempdir()))
     session = backend.start({"a.txt": "x"})
     session.run("mkdir locked && touch locked/f && chmod 000 locked")
-    root = session._root
+    pid = session.host_pid
     session.close()
     session.close()  # idempotent
-    assert not root.exists()
+    assert not os.path.exists(f"/proc/{pid}")
+    assert set(os.listdir(tempfile.gettempdir())) == before
     with pytest.raises(SandboxError, match="closed"):
         session.run("true")
+
+
+def test_host_reads_restore_permissions_the_agent_removed(session):
+    session.run("mkdir locked && echo x > locked/f && chmod 000 locked/f && chmod 000 locked")
+    assert session.read_file("locked/f") == b"x\n"
+    assert "locked/f" in session.list_files()
 
 
 def test_restart_keeps_files_and_folder(session):

@@ -40,6 +40,10 @@ class SandboxLimits:
         max_processes: processes the sandbox user may have at once (RLIMIT_NPROC).
         file_size_mb: largest file a command may write (RLIMIT_FSIZE).
         output_bytes: bytes of combined stdout/stderr kept; the rest is dropped with a marker.
+        home_mb: size of the home (a tmpfs: writes past it fail with "No space left").
+        tmp_mb: size of /tmp (a tmpfs, as the home; both live in memory, so both are capped).
+        max_files: files and folders the home and /tmp may hold together; a command that
+            creates more is killed (empty files cost kernel memory that no size cap counts).
     """
 
     wall_time_s: float = 10.0
@@ -47,9 +51,13 @@ class SandboxLimits:
     max_processes: int = 64
     file_size_mb: int = 64
     output_bytes: int = 8192
+    home_mb: int = 128
+    tmp_mb: int = 64
+    max_files: int = 20_000
 
     def __post_init__(self) -> None:
-        for name in ("wall_time_s", "memory_mb", "max_processes", "file_size_mb", "output_bytes"):
+        for name in ("wall_time_s", "memory_mb", "max_processes", "file_size_mb", "output_bytes",
+                     "home_mb", "tmp_mb", "max_files"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 raise ValueError(f"SandboxLimits.{name} must be a positive number, got {value!r}")
@@ -106,8 +114,9 @@ class SandboxSession(Protocol):
         """Run a bash command in the current working folder; never raises for the command."""
         ...
 
-    def read_file(self, path: str) -> bytes:
-        """Host-side read of a regular file in the home (no links out; SandboxPathError)."""
+    def read_file(self, path: str, follow_links: bool = False) -> bytes:
+        """Host-side read of a regular file in the home (SandboxPathError for links, unless
+        ``follow_links``: then links resolve inside the sandbox, as a command would see them)."""
         ...
 
     def write_file(self, path: str, content: str | bytes) -> None:
@@ -118,8 +127,12 @@ class SandboxSession(Protocol):
         """Relative paths of all regular files in the home, sorted."""
         ...
 
+    def list_links(self) -> dict[str, str]:
+        """Symbolic links in the home: relative path -> target, unresolved."""
+        ...
+
     def restart(self) -> None:
-        """Kill every process in the sandbox and start a fresh shell on the same home."""
+        """Kill every process in the sandbox except its init; the home and folder stay."""
         ...
 
     def close(self) -> None:
