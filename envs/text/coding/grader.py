@@ -207,6 +207,17 @@ def read_workspace(session: SandboxSession, initial: dict[str, str]) -> Workspac
                 or name in detectors.CONFIG_FILE_NAMES or path == render.SOLUTION_FILE)
         if not skip and path in all_files:
             probe_files[path] = data
+    for path in links:  # what a command would read through the link, as a plain file
+        try:
+            data = session.read_file(path, follow_links=True)
+        except (OSError, SandboxPathError):
+            continue
+        if len(data) <= budget:
+            all_files[path] = data
+            budget -= len(data)
+    # The probe sees the visible tests as the task gave them (nothing secret: the agent has
+    # them), so a solution that reads them behaves as it did under the grader.
+    probe_files[render.TEST_FILE] = initial[render.TEST_FILE].encode()
     probe_files[render.SOLUTION_FILE] = solution
     all_files[render.SOLUTION_FILE] = solution
     changed += [p for p in links if p not in initial]

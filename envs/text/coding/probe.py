@@ -9,7 +9,9 @@ expected ones using the strict comparison of the hardened tests. Whatever the so
 it cannot make a wrong value compare equal; a results file that does not follow the protocol is
 reported as interference.
 
-Each run of the harness may die (``os._exit``, a crash, a hang that ignores the alarm): the host
+A watchdog thread ends a case whose solution ignores the alarm (recording a timeout) and the
+host runs the remaining cases in a new process. Each run of the harness may also die
+(``os._exit``, a crash, a hang the watchdog cannot stop): the host
 then charges the failure to the next unanswered case and runs the remaining cases again, one
 per process from then on, so every case gets its own verdict (after three such deaths the rest
 count as failed). After the first hang, every later case gets 0.5 s instead of 2 s.
@@ -29,15 +31,21 @@ from specgym.envs.text.sandbox import SandboxSession
 
 HARNESS_SOURCE = r'''
 """specgym probe harness (runs inside the sandbox; stdlib only)."""
+import _thread
 import base64
 import copy
 import json
 import os
 import signal
 import sys
+import time
 
 BUILTIN = (bool, int, float, complex, str, bytes, list, dict, tuple, set, frozenset, type(None))
 MAX_NODES = 20000
+WATCHDOG_EXIT = 86
+GRACE_S = 0.5
+STATE = {"case": None, "deadline": None}
+LOCK = _thread.allocate_lock()
 
 
 class _Timeout(BaseException):
@@ -49,6 +57,9 @@ def _on_alarm(signum, frame):
 
 
 def _limited(seconds, fn, *args):
+    with LOCK:
+        if STATE["case"] is not None:
+            STATE["deadline"] = time.monotonic() + seconds
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         return fn(*args)
@@ -118,6 +129,22 @@ def _is_exit0(err):
     return False
 
 
+
+
+def _watchdog(out, write=os.write, exit_=os._exit, now=time.monotonic, sleep=time.sleep,
+              dumps=json.dumps):
+    """Ends a case whose solution ignores the alarm: records a timeout and exits."""
+    while True:
+        sleep(0.05)
+        with LOCK:
+            case, deadline = STATE["case"], STATE["deadline"]
+            if case is not None and now() > deadline + GRACE_S:
+                write(out, (dumps({"i": case, "value": None, "custom_eq": False,
+                                   "error": "timeout: the alarm was ignored",
+                                   "exit0": False}) + "\n").encode())
+                exit_(WATCHDOG_EXIT)
+
+
 def main():
     with open(sys.argv[1]) as handle:
         request = json.load(handle)
@@ -127,7 +154,9 @@ def main():
     def emit(record):
         if os.getpid() != main_pid:  # a process the solution forked: never report from it
             os._exit(0)
-        os.write(out, (json.dumps(record) + "\n").encode())
+        with LOCK:
+            STATE["case"] = None
+            os.write(out, (json.dumps(record) + "\n").encode())
 
     sys.path.insert(0, os.getcwd())
     null = os.open(os.devnull, os.O_RDWR)
@@ -137,6 +166,7 @@ def main():
     signal.signal(signal.SIGALRM, _on_alarm)
     limit = request["case_timeout_s"]
     after_timeout = min(limit, request["after_timeout_s"])
+    _thread.start_new_thread(_watchdog, (out,))
     try:
         module = _limited(request["import_timeout_s"], __import__, "solution")
         func = getattr(module, request["entry_point"])
@@ -147,6 +177,8 @@ def main():
     for case in request["cases"]:
         record = {"i": case["i"], "value": None, "custom_eq": False, "error": None,
                   "exit0": False}
+        with LOCK:
+            STATE["case"], STATE["deadline"] = case["i"], time.monotonic() + limit
         try:
             result = _limited(limit, func, *copy.deepcopy(case["args"]))
             record["custom_eq"] = bool(_limited(limit, _custom_eq, result))
@@ -168,7 +200,8 @@ main()
 IMPORT_TIMEOUT_S = 5.0
 AFTER_TIMEOUT_S = 0.5
 MAX_KILLS = 3
-RUN_SLACK_S = 3.0
+RUN_SLACK_S = 2.0
+WATCHDOG_EXIT = 86
 _STRICT: dict[str, Any] = {}
 exec(STRICT_HELPER, _STRICT)  # noqa: S102 - our own constant source, shared with the tests
 same = _STRICT["_same"]
@@ -288,13 +321,13 @@ def run_probe(session: SandboxSession, task: CodingTask, case_timeout_s: float =
     results = [CaseResult(split) for split, _ in expected]
     report = ProbeReport(results)
     pending = list(range(len(expected)))
-    kills = 0
+    kills, hung = 0, False
     while pending:
         if kills >= MAX_KILLS:
             _fail(results, pending, f"not run: the harness was killed {kills} times", False)
             break
         batch = pending[:1] if kills else list(pending)
-        case_timeout = min(case_timeout_s, AFTER_TIMEOUT_S) if kills else case_timeout_s
+        case_timeout = min(case_timeout_s, AFTER_TIMEOUT_S) if hung or kills else case_timeout_s
         request = {"entry_point": task.entry_point, "case_timeout_s": case_timeout,
                    "import_timeout_s": IMPORT_TIMEOUT_S, "out": out_name,
                    "after_timeout_s": AFTER_TIMEOUT_S,
@@ -305,7 +338,7 @@ def run_probe(session: SandboxSession, task: CodingTask, case_timeout_s: float =
         except Exception as err:  # noqa: BLE001 - the agent's files got in the way
             report.interference = f"could not reset the results file: {err}"
             break
-        budget = IMPORT_TIMEOUT_S + case_timeout * len(batch) * 2 + RUN_SLACK_S
+        budget = IMPORT_TIMEOUT_S + (case_timeout + 0.6) * len(batch) + RUN_SLACK_S
         run = session.run(f"cd ~/{folder} && python3 -I {harness} .request-{nonce}.json",
                           timeout=budget)
         report.runs += 1
@@ -346,7 +379,9 @@ def run_probe(session: SandboxSession, task: CodingTask, case_timeout_s: float =
             break
         done = len(answered)
         pending = [i for i in pending if i not in batch[:done]]
-        if done < len(batch):
+        hung = hung or any(results[i].error and results[i].error.startswith("timeout")
+                           for i in batch[:done])
+        if done < len(batch) and not (run.exit_code == WATCHDOG_EXIT and done > 0):
             why, exit0 = _run_failure(run.exit_code, run.timed_out)
             failed = batch[done]
             results[failed].error, results[failed].exit0 = why, exit0
