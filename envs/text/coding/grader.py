@@ -43,6 +43,7 @@ _PASSED_SUMMARY = re.compile(r"\b(\d+) passed\b")
 # The agent's files copied into the probe's sandbox: everything but the tests and pytest's
 # configuration, which the probe does not use; at most this many bytes in all.
 _PROBE_COPY_LIMIT = 4 << 20
+_COPY_FILES = 1000
 _ODD_SUFFIXES = (".pyc", ".pth", ".so")
 
 
@@ -192,7 +193,9 @@ def read_workspace(session: SandboxSession, initial: dict[str, str]) -> Workspac
     except (OSError, SandboxPathError):
         solution = b""
     probe_files, all_files, budget, changed = {}, {}, _PROBE_COPY_LIMIT, []
-    for path in files:
+    # The task's own files first, then the rest in order, at most _COPY_FILES of them.
+    files = sorted(files, key=lambda p: (p not in initial and p != render.SOLUTION_FILE, p))
+    for path in files[:_COPY_FILES]:
         name = path.rsplit("/", 1)[-1]
         try:
             data = session.read_file(path)
