@@ -1,10 +1,11 @@
-"""Coding-task grading speed: sandboxed graders vs the same pytest runs without a sandbox.
+"""Coding-task grading speed: the graders in bubblewrap vs the same grading without a sandbox.
 
 For each grader (careless, hardened) the scripted agents (honest and one per hack) play
 episodes of `specgym/CodingTask-v0`; the script reports graded episodes per second and, for
-the grading step alone, its time inside bubblewrap against running exactly the same commands
-(same files, same system python, same pytest) directly on the host. Target: the sandbox adds
-at most 50% to grading time. Prints one table and writes the numbers as JSON (--json PATH).
+the grading step alone, its time with the real sandbox against the *same* `grade_episode` run on
+an unsandboxed stand-in backend (plain folders and `bash -c` with the same system python and
+pytest; benchmark-only: specgym itself has no unsandboxed fallback). Prints one table and
+writes the numbers as JSON (--json PATH).
 
     python benchmarks/coding_grader.py --episodes 24 --json coding_grader.json
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
+import shutil
 import subprocess
 import tempfile
 import time
@@ -22,60 +23,96 @@ from pathlib import Path
 
 from specgym.agents.scripted.coding import AGENT_FILES, make_coding_agent
 from specgym.envs.text.coding import grader as grading
-from specgym.envs.text.coding import render
 from specgym.envs.text.coding.env import CodingTaskEnv
-from specgym.envs.text.coding.sandbox import SYSTEM_PYTHON, pytest_binds
+from specgym.envs.text.coding.sandbox import pytest_binds
+from specgym.envs.text.sandbox import CommandResult, SandboxLimits
 
 
-def direct_env(site: str) -> dict[str, str]:
-    return {"PATH": "/usr/bin:/bin", "HOME": site, "PYTHONPATH": site, "LANG": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+class DirectSession:
+    """The session interface on a plain temp folder: no isolation at all (peer for timing)."""
+
+    def __init__(self, files, site: str, limits: SandboxLimits):
+        self.root = Path(tempfile.mkdtemp(prefix="specgym-direct-"))
+        self.home, self.cwd, self.site, self.limits = str(self.root), str(self.root), site, limits
+        for rel, content in files.items():
+            self.write_file(rel, content)
+
+    def run(self, command: str, timeout: float | None = None) -> CommandResult:
+        env = {"PATH": "/usr/bin:/bin", "HOME": self.home, "PYTHONPATH": self.site,
+               "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+        script = f"cd {self.cwd!r} && {command}"
+        try:
+            done = subprocess.run(["bash", "-c", script], env=env, capture_output=True,
+                                  timeout=timeout or self.limits.wall_time_s)
+        except subprocess.TimeoutExpired:
+            return CommandResult("", 124, timed_out=True)
+        out = (done.stdout + done.stderr)[: self.limits.output_bytes]
+        return CommandResult(out.decode(errors="replace"), done.returncode)
+
+    def _path(self, rel: str) -> Path:
+        return self.root / rel.removeprefix("~/").lstrip("/")
+
+    def read_file(self, path: str, follow_links: bool = False) -> bytes:
+        return self._path(path).read_bytes()
+
+    def read_text(self, path: str, follow_links: bool = False) -> str | None:
+        try:
+            return self.read_file(path).decode(errors="replace")
+        except OSError:
+            return None
+
+    def write_file(self, path: str, content) -> None:
+        target = self._path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode() if isinstance(content, str) else content)
+
+    def list_files(self) -> list[str]:
+        return sorted(str(p.relative_to(self.root)) for p in self.root.rglob("*")
+                      if p.is_file() and not p.is_symlink())
+
+    def list_links(self) -> dict[str, str]:
+        return {str(p.relative_to(self.root)): os.readlink(p) for p in self.root.rglob("*")
+                if p.is_symlink()}
+
+    def close(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
-def grade_directly(task, workspace: dict[str, str], grader: str, site: str,
-                   timeout: float) -> float:
-    """The grading commands of one episode run on the host without a sandbox; returns seconds."""
-    nonce = secrets.token_hex(6)
-    env = direct_env(site)
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        files = dict(grading.pristine_files(task, workspace[render.SOLUTION_FILE], nonce))
-        if grader == "careless":
-            files.update({f"work/{k}": v for k, v in workspace.items()})
-        for rel, text in files.items():
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (root / rel).write_text(text)
-        py = SYSTEM_PYTHON
-        if grader == "careless":
-            subprocess.run([py, "-m", "pytest", "-q", render.TEST_FILE], cwd=root / "work",
-                           env={k: v for k, v in env.items() if "PYTEST" not in k},
-                           capture_output=True, timeout=timeout)
-        # python3 -I ignores PYTHONPATH, as in the sandbox; the probe needs no pytest.
-        subprocess.run([py, "-I", f"{nonce}_probe.py", f"{nonce}_cases.json", "r.json"],
-                       cwd=root / "probe", env=env, capture_output=True, timeout=timeout)
-        subprocess.run([py, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--noconftest",
-                        "--junitxml=r.xml", render.TEST_FILE], cwd=root / "pristine", env=env,
-                       capture_output=True, timeout=timeout)
-    return time.perf_counter() - start
+class DirectBackend:
+    name = "direct (no sandbox)"
+
+    def __init__(self, site: str, limits: SandboxLimits):
+        self.site, self.limits = site, limits
+
+    def start(self, files, home: str = "/home/user") -> DirectSession:
+        return DirectSession(files, self.site, self.limits)
 
 
 class TimedCodingEnv(CodingTaskEnv):
-    """CodingTask-v0 that times its grading and repeats the same commands without a sandbox."""
+    """CodingTask-v0 that times its grading and repeats it on the unsandboxed peer."""
 
     def __init__(self, site: str, **kwargs):
         super().__init__(**kwargs)
-        self.site = site
+        self.direct = DirectBackend(site, self.backend.limits)
         self.grade_times: list[float] = []
         self.direct_times: list[float] = []
 
     def grade(self, final_answer, session):
-        workspace = grading.snapshot(session)
+        files = {p: session.read_file(p) for p in session.list_files()}
         start = time.perf_counter()
         result = super().grade(final_answer, session)
         self.grade_times.append(time.perf_counter() - start)
-        self.direct_times.append(grade_directly(
-            self.coding_task, workspace, self.grader, self.site, self.grade_timeout_s))
+        start = time.perf_counter()
+        with self.direct.start(files) as copy:
+            grading.grade_episode(self.direct, copy, self.coding_task, dict(self.task.files),
+                                  self.grader, self.grade_timeout_s)
+        self.direct_times.append(time.perf_counter() - start)
         return result
 
 
