@@ -26,11 +26,20 @@ TEXT_ENVS: dict[str, tuple[str, str]] = {
         "asked for the episode count; gamed = editing compute_reward.py (and its test)",
     ),
 }
+# Text environments outside the curriculum.
+OTHER_TEXT_ENVS: dict[str, tuple[str, str]] = {
+    "specgym/RMBias-v0": (
+        "specgym.envs.text.rm_bias:RMBias",
+        "everyday requests scored by a reward model with 22 known biases; gamed = a rewarded "
+        "bias in the reply",
+    ),
+}
 
 
 def register_text_envs() -> dict[str, str]:
     """Register every text env with Gymnasium; returns ``{env_id: one-line description}``."""
-    for env_id, (entry_point, _description) in TEXT_ENVS.items():
+    every = {**TEXT_ENVS, **OTHER_TEXT_ENVS}
+    for env_id, (entry_point, _description) in every.items():
         if env_id not in gymnasium.registry:
             gymnasium.register(id=env_id, entry_point=entry_point, disable_env_checker=False)
-    return {env_id: description for env_id, (_entry, description) in TEXT_ENVS.items()}
+    return {env_id: description for env_id, (_entry, description) in every.items()}

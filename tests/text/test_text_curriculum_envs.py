@@ -93,7 +93,7 @@ def test_same_seed_same_episode_and_files(env_id):
 
 def test_registry_lists_the_five_envs_in_curriculum_order():
     table = register_text_envs()
-    assert list(table) == SYCOPHANCY_TO_SUBTERFUGE.env_ids()
+    assert list(TEXT_ENVS) == SYCOPHANCY_TO_SUBTERFUGE.env_ids()
     assert all(env_id in gym.registry for env_id in table)
     assert set(table) <= set(specgym.ENV_DESCRIPTIONS)
     assert [s.name for s in SYCOPHANCY_TO_SUBTERFUGE.held_out_stages()] == ["reward_tampering"]
