@@ -5,6 +5,12 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.specgym-installed
 # A CPU build of torch lies on these machines' disk; elsewhere pip chooses.
 LOCAL_TORCH := $(wildcard /opt/wheels/torch-2.13.0+cpu-*.whl)
+# llama.cpp compiles for the build machine's CPU by default (-march=native), and pip caches that
+# wheel without noting the CPU: on another machine it dies with SIGILL. We build one portable
+# wheel (AVX2/FMA, no AVX-512) once per machine, keyed by its flags, and install that.
+LLAMA_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
+LLAMA_WHEELS := $(HOME)/.cache/specgym/llama-cpp-python-$(LLAMA_VERSION)-avx2
 
 .PHONY: setup demo test test-slow lint bench clean
 
@@ -18,7 +24,11 @@ $(STAMP): pyproject.toml setup.py
 ifneq ($(LOCAL_TORCH),)
 	$(PIP) install -q torch==2.13.0
 endif
-	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install -q -e ".[all]"
+	test -n "$$(ls $(LLAMA_WHEELS)/*.whl 2>/dev/null)" || CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
+		CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) wheel -q --no-cache-dir --no-deps \
+		-w $(LLAMA_WHEELS) "llama-cpp-python==$(LLAMA_VERSION)"
+	$(PIP) install -q $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
+	$(PIP) install -q -e ".[all]"
 	touch $(STAMP)
 
 demo: setup
