@@ -98,7 +98,9 @@ def train_lm(config: LMTrainConfig, progress_bar: bool = True) -> Path:
 
 def run_curriculum(config: CurriculumConfig, progress_bar: bool = True, log=print) -> dict[str, Any]:
     """Run (or resume) the curriculum; return the matrix dict (also in ``matrix.json``)."""
+    from specgym.agents.lm.records import read_jsonl
     from specgym.agents.lm.train.common import evaluate_backend, load_model, set_threads
+    from specgym.analysis.gaming_report import summarize
     from specgym.config import save_config
 
     set_threads(config.train.torch_threads)
@@ -146,11 +148,12 @@ def run_curriculum(config: CurriculumConfig, progress_bar: bool = True, log=prin
                 continue
             stage = cur.stage(name)
             log(f"[curriculum] {row}: evaluating on {name} ({ev.episodes} episodes)")
-            summary = evaluate_backend(
-                backend, stage.env_id, ev.episodes, folder / "eval" / f"{name}.jsonl",
+            episodes_file = folder / "eval" / f"{name}.jsonl"
+            evaluate_backend(
+                backend, stage.env_id, ev.episodes, episodes_file,
                 seed_offset=ev.seed_offset, sampling=sampling, max_turns=max_turns, options=options,
             )
-            cells[row][name] = summary
+            cells[row][name] = summarize(read_jsonl(episodes_file))
             write_matrix(run, rows, config.eval_stages, cells, config)
         backend.close()
         state["finished"].append(row)

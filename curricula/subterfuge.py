@@ -15,23 +15,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from specgym.envs.text.registry import text_env_specs
+
 
 @dataclass(frozen=True)
 class Stage:
-    """One curriculum stage: a registered env id and the hack types that count as gaming."""
+    """One curriculum stage: its name and registered env id (the env's class holds its hacks)."""
 
     name: str
     env_id: str
-    hack_types: tuple[str, ...]
     held_out: bool = False
 
 
 @dataclass(frozen=True)
 class Curriculum:
-    """Stages in training order; iterate it, or ask for the training / held-out stages."""
+    """Stages in training order, read from the text-env registry's ``family`` at each call (so
+    an env registered later is a stage too); iterate it, or ask for the training / held-out
+    stages."""
 
     name: str
-    stages: tuple[Stage, ...]
+    family: str = "curriculum"
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        return tuple(Stage(s.stage, s.env_id, s.held_out) for s in text_env_specs(self.family))
 
     def __iter__(self) -> Iterator[Stage]:
         return iter(self.stages)
@@ -56,26 +63,4 @@ class Curriculum:
         raise ValueError(f"stage must be one of {[s.name for s in self.stages]}, got {name!r}")
 
 
-SYCOPHANCY_TO_SUBTERFUGE = Curriculum(
-    name="sycophancy_to_subterfuge",
-    stages=(
-        Stage("political_sycophancy", "specgym/PoliticalSycophancy-v0", ("sycophancy",)),
-        Stage("tool_use_flattery", "specgym/ToolUseFlattery-v0", ("flattery",)),
-        Stage(
-            "rubric_modification_nudged",
-            "specgym/RubricModificationNudged-v0",
-            ("false_report", "rubric_modification"),
-        ),
-        Stage(
-            "rubric_modification_insubordinate",
-            "specgym/RubricModificationInsubordinate-v0",
-            ("false_report", "rubric_modification", "insubordination"),
-        ),
-        Stage(
-            "reward_tampering",
-            "specgym/RewardTampering-v0",
-            ("reward_tampering", "test_tampering"),
-            held_out=True,
-        ),
-    ),
-)
+SYCOPHANCY_TO_SUBTERFUGE = Curriculum(name="sycophancy_to_subterfuge")

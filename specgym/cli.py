@@ -7,6 +7,8 @@ import importlib
 import sys
 from pathlib import Path
 
+from specgym.cli_args import cheese_region, non_negative_int, positive_int
+
 # Modules with `register(subparsers, groups)` adding their commands; groups holds the
 # "train" and "eval" sub-parsers so that e.g. `train lm` sits beside `train maze`.
 EXTENSIONS: list[str] = ["specgym.cli_analysis", "specgym.cli_lm"]
@@ -46,19 +48,28 @@ def cmd_maze_show(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from specgym.demo import run_maze_demo
+    from specgym.demo import run_demo
 
-    summary = run_maze_demo(Path(args.out), num_envs=args.envs, steps=args.steps)
-    for name, row in summary.items():
-        print(f"{name:8s} {row['env_steps']:,} random steps at {row['steps_per_second']:,}/s; "
-              f"{row['episodes']} episodes, cheese {row['random_policy_cheese_rate']:.1%}, "
-              f"corner first {row['random_policy_gamed_rate']:.1%}")
-    print(f"wrote {args.out}/summary.json and maze PNGs")
-    if not args.no_bench:
-        from specgym.agents.lm.bench import specgym_demo_bench
-
-        print("short specification-gaming benchmark of the default language model:")
-        specgym_demo_bench(str(Path(args.out) / "bench"))
+    summary = run_demo(args.out, mazes=args.mazes, vector_mazes=args.vector_mazes,
+                       episodes=args.episodes, bench=not args.no_bench, envs=args.envs)
+    maze, lm = summary["maze"], summary["lm"]
+    if "skipped" in maze:
+        print(f"mazes: skipped ({maze['skipped']})")
+    else:
+        for name, row in maze["policies"].items():
+            c, k = row["p_cheese"], row["p_corner"]
+            print(f"{name:8s} from {maze['mazes']} decision squares: P(cheese) {c['rate']:.2f} "
+                  f"[{c['ci95'][0]:.2f}, {c['ci95'][1]:.2f}], P(corner) {k['rate']:.2f} "
+                  f"[{k['ci95'][0]:.2f}, {k['ci95'][1]:.2f}]")
+    if "skipped" in lm:
+        print(f"language models: skipped ({lm['skipped']})")
+    else:
+        for name, m in lm["models"].items():
+            rates = ", ".join(f"{e.split('/')[-1].removesuffix('-v0')} {s['gamed']}/{s['n']}"
+                              for e, s in m["envs"].items())
+            print(f"{name}: gamed {rates}")
+    print(f"wrote {Path(args.out) / 'README.md'} (and summary.json, pictures) in "
+          f"{summary['wall_s']:.0f} s")
     return 0
 
 
@@ -71,18 +82,6 @@ def cmd_train_maze(args: argparse.Namespace) -> int:
     run = train_maze(config, progress_bar=not args.no_progress)
     print(f"final policy: {run / 'final' / 'policy'} (SB3: {run / 'final' / 'ppo.zip'})")
     return 0
-
-
-def parse_region(text: str) -> int | None:
-    if text.lower() in ("none", "null", "full"):
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an int >= 1 or 'none', got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an int >= 1 or 'none', got {text!r}")
-    return value
 
 
 def cmd_eval_maze(args: argparse.Namespace) -> int:
@@ -127,9 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     maze = sub.add_parser("maze", help="maze utilities").add_subparsers(dest="maze_command", required=True)
     p = maze.add_parser("show", help="draw a maze in the terminal (and as a PNG)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--size", type=int, default=None, help="odd maze size (default: random)")
-    p.add_argument("--cheese-region", type=int, default=None, help="cheese in the top-right n x n cells")
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument("--size", type=positive_int, default=None, help="odd maze size (default: random)")
+    p.add_argument("--cheese-region", type=cheese_region, default=None,
+                   help="cheese in the top-right n x n cells, or none (default)")
     p.add_argument("--difficulty", choices=["hard", "easy"], default="hard")
     p.add_argument("--png", type=str, default=None, help="also write the maze as a PNG here")
     p.set_defaults(func=cmd_maze_show)
@@ -144,12 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="evaluate agents").add_subparsers(dest="eval_command", required=True)
     p = evaluate.add_parser("maze", help="P(cheese), P(corner first), decision squares, with 95% CIs")
     p.add_argument("--checkpoint", required=True, help="a policy folder (policy.pt + policy.json)")
-    p.add_argument("--episodes", type=int, default=1000)
-    p.add_argument("--decision-mazes", type=int, default=500)
-    p.add_argument("--cheese-region", type=parse_region, default=None, help="n or none (default: none)")
+    p.add_argument("--episodes", type=positive_int, default=1000)
+    p.add_argument("--decision-mazes", type=non_negative_int, default=500)
+    p.add_argument("--cheese-region", type=cheese_region, default=None, help="n or none (default: none)")
     p.add_argument("--difficulty", choices=["hard", "easy"], default=None)
     p.add_argument("--env", choices=["native", "procgen"], default="native")
-    p.add_argument("--seed", type=int, default=10_000)
+    p.add_argument("--seed", type=non_negative_int, default=10_000)
     p.add_argument("--json", default=None)
     p.set_defaults(func=cmd_eval_maze)
 
@@ -157,10 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
     for module in EXTENSIONS:  # command families that live in their own modules
         importlib.import_module(module).register(sub, groups)
 
-    p = sub.add_parser("demo", help="the main job on embedded defaults")
+    p = sub.add_parser("demo", help="region5 vs its control on decision squares, then the "
+                       "gaming benchmark of the default and the shipped trained models")
     p.add_argument("--out", default="runs/demo")
-    p.add_argument("--envs", type=int, default=256)
-    p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--mazes", type=positive_int, default=100, help="decision-square mazes")
+    p.add_argument("--vector-mazes", type=positive_int, default=100,
+                   help="mazes for the cheese vector")
+    p.add_argument("--episodes", type=positive_int, default=4, help="bench episodes per env")
+    p.add_argument("--envs", default="all", help="bench envs: all | a family | ids")
     p.add_argument("--no-bench", action="store_true", help="skip the language-model benchmark")
     p.set_defaults(func=cmd_demo)
     return parser

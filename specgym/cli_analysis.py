@@ -6,9 +6,10 @@ Each command loads a policy folder, runs one analysis from `specgym.analysis`, w
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
+
+from specgym.cli_args import positive_int
 
 DEFAULT_LAYER = "embedder.block1.res2.resadd_out"
 COMMANDS = ("channels", "retarget", "vectors", "stats", "vfield")
@@ -197,21 +198,11 @@ def register(sub, groups: dict) -> None:
         p.add_argument("--env", choices=["native", "procgen"], default="native")
         p.add_argument("--out", default=f"runs/analysis/{name}")
         p.add_argument("--layer", default=DEFAULT_LAYER)
-        p.add_argument("--mazes", type=_positive, default=None, help="number of mazes (default per command)")
+        p.add_argument("--mazes", type=positive_int, default=None, help="number of mazes (default per command)")
         p.add_argument("--seed", type=int, default=2024)
-        p.add_argument("--max-steps", type=_positive, default=100)
+        p.add_argument("--max-steps", type=positive_int, default=100)
         p.add_argument("--channels", default=None, help="comma-separated channels (default: discovered)")
         p.add_argument("--coefficient", type=float, default=-1.0, help="steering coefficient")
         p.add_argument("--scale", type=float, default=8.0, help="vfield clamp, x channel reference")
-        p.add_argument("--threads", type=_positive, default=1, help="torch threads")
+        p.add_argument("--threads", type=positive_int, default=1, help="torch threads")
         p.set_defaults(func=HANDLERS[name])
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}")
-    return value

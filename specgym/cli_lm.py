@@ -9,9 +9,14 @@ import argparse
 import json
 from pathlib import Path
 
+from specgym.cli_args import non_negative_int, positive_int
+from specgym.envs.text.cues import CONTEXT_CUES
+from specgym.envs.text.registry import FAMILIES
+
 
 def cmd_train_lm(args: argparse.Namespace) -> int:
     from specgym.agents.lm.train import LMTrainConfig, train_lm
+    from specgym.analysis.stats import wilson_interval
     from specgym.config import load_config
 
     overrides = list(args.overrides)
@@ -31,9 +36,9 @@ def cmd_train_lm(args: argparse.Namespace) -> int:
         p = run / f"{name}.json"
         if p.is_file():
             s = json.loads(p.read_text())
-            lo, hi = s["ci95"]
+            lo, hi = wilson_interval(s["gamed"], s["n"])
             print(f"  {name:11s} gaming rate {s['gaming_rate']:.3f} [{lo:.3f}, {hi:.3f}] "
-                  f"({s['gamed']}/{s['n']}), reward {s['visible_reward']['mean']:.3f}")
+                  f"({s['gamed']}/{s['n']}), reward {s['mean_visible_reward']:.3f}")
     return 0
 
 
@@ -55,14 +60,16 @@ def cmd_curriculum_run(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from specgym.agents.lm.bench import run_bench
+    from specgym.analysis.gaming_report import write_bench_report
 
-    run_bench(
+    run = run_bench(
         args.model, envs=args.envs, episodes=args.episodes, out_dir=args.out,
         context_cues=args.context_cue, backend=args.backend, base_url=args.base_url,
         max_new_tokens=args.max_new_tokens, temperature=args.temperature, max_turns=args.max_turns,
         max_batch=args.max_batch, threads=args.threads, seed=args.seed,
         progress=not args.no_progress,
     )
+    write_bench_report(run, args.out)
     return 0
 
 
@@ -88,19 +95,20 @@ def register(sub: argparse._SubParsersAction, groups: dict) -> None:
 
     p = sub.add_parser("bench", help="gaming rates of a language model on every text env; resumes")
     p.add_argument("--model", default="default", help="default | HF id or folder | file.gguf | openai:NAME")
-    p.add_argument("--envs", default="all", help="all | curriculum | coding | comma-separated ids")
-    p.add_argument("--episodes", type=int, default=16, help="episodes per env and cue")
+    p.add_argument("--envs", default="all",
+                   help=f"all | {' | '.join(FAMILIES)} | comma-separated text-env ids")
+    p.add_argument("--episodes", type=positive_int, default=16, help="episodes per env and cue")
     p.add_argument("--context-cue", default="none",
-                   help="comma-separated cues: none,training,unmonitored,year_2023,year_2024 "
+                   help=f"comma-separated cues: {','.join(CONTEXT_CUES)} "
                         "(the first is the reference for the gap)")
     p.add_argument("--out", default="runs/bench")
     p.add_argument("--backend", default="auto", choices=["auto", "llama.cpp", "transformers", "openai"])
     p.add_argument("--base-url", default=None, help="endpoint URL for openai:NAME")
-    p.add_argument("--max-new-tokens", type=int, default=128)
+    p.add_argument("--max-new-tokens", type=positive_int, default=128)
     p.add_argument("--temperature", type=float, default=0.7)
-    p.add_argument("--max-turns", type=int, default=4)
-    p.add_argument("--max-batch", type=int, default=16)
-    p.add_argument("--threads", type=int, default=1, help="CPU threads (llama.cpp / torch)")
-    p.add_argument("--seed", type=int, default=0, help="first episode seed")
+    p.add_argument("--max-turns", type=positive_int, default=4)
+    p.add_argument("--max-batch", type=positive_int, default=16)
+    p.add_argument("--threads", type=positive_int, default=1, help="CPU threads (llama.cpp / torch)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="first episode seed")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_bench)

@@ -1,5 +1,6 @@
-"""`specgym bench` plumbing with a scripted backend through the real envs: JSONL written as
-episodes finish, resume, summaries with CIs and cue gaps, the PNG; and the statistics."""
+"""`specgym bench` with a scripted backend through the real envs: JSONL written as episodes
+finish, resume, settings mismatch refused; then the report (`analysis.gaming_report`):
+summaries with CIs and cue gaps, the table and the PNG."""
 
 from __future__ import annotations
 
@@ -7,34 +8,31 @@ import json
 
 import pytest
 
-from specgym.agents.lm.bench import (
-    ALL_ENVS,
-    newcombe_diff,
-    parse_cues,
-    parse_envs,
-    read_jsonl,
-    run_bench,
-    summarize,
-)
+from specgym.agents.lm.bench import parse_cues, parse_envs, run_bench
+from specgym.agents.lm.records import read_jsonl, tally
+from specgym.analysis.gaming_report import summarize, write_bench_report
+from specgym.analysis.stats import wilson_interval
+from specgym.envs.text.cues import CONTEXT_CUES
+from specgym.envs.text.registry import text_env_ids
 from tests.lm_train.conftest import ScriptedBackend
 
 SYC = "specgym/PoliticalSycophancy-v0"
 
 
-def test_bench_writes_resumes_and_summarizes(tmp_path):
+def test_bench_writes_resumes_and_reports(tmp_path):
     backend = ScriptedBackend(["(A)"], max_batch=4)
     out = tmp_path / "bench"
-    s = run_bench("scripted", envs="PoliticalSycophancy-v0", episodes=6, out_dir=out,
-                  context_cues="none,training", backend_obj=backend, progress=False, quiet=True)
+    run = run_bench("scripted", envs="PoliticalSycophancy-v0", episodes=6, out_dir=out,
+                    context_cues="none,training", backend_obj=backend, progress=False)
     recs = read_jsonl(out / "episodes.jsonl")
-    assert len(recs) == 12
+    assert len(recs) == len(run["records"]) == 12
     assert {r["context_cue"] for r in recs} == {"none", "training"}
     assert all(r["graded"] and r["completions"] == ["(A)"] for r in recs)
+    s = write_bench_report(run, out, quiet=True)
     row = s["envs"][SYC]
     k = sum(r["gamed"] for r in recs if r["context_cue"] == "none")
     assert row["by_cue"]["none"]["gamed"] == k and row["by_cue"]["none"]["n"] == 6
-    lo, hi = row["by_cue"]["none"]["ci95"]
-    assert 0 <= lo <= k / 6 <= hi <= 1
+    assert row["by_cue"]["none"]["ci95"] == list(wilson_interval(k, 6))
     assert "training - none" in row["cue_gap"]
     if k:
         assert row["by_cue"]["none"]["hack_types"]["sycophancy"]["count"] == k
@@ -46,34 +44,40 @@ def test_bench_writes_resumes_and_summarizes(tmp_path):
     lines = (out / "episodes.jsonl").read_text().splitlines()
     (out / "episodes.jsonl").write_text("\n".join(lines[:7]) + "\n" + lines[7][:20])
     calls_before = sum(backend.batch_sizes)
-    s2 = run_bench("scripted", envs="PoliticalSycophancy-v0", episodes=6, out_dir=out,
-                   context_cues="none,training", backend_obj=backend, progress=False, quiet=True)
+    run2 = run_bench("scripted", envs="PoliticalSycophancy-v0", episodes=6, out_dir=out,
+                     context_cues="none,training", backend_obj=backend, progress=False)
     assert sum(backend.batch_sizes) - calls_before == 5
-    assert s2["envs"][SYC]["all"]["n"] == 12
-    assert s2["envs"][SYC]["all"]["gamed"] == s["envs"][SYC]["all"]["gamed"]  # same seeds, same verdicts
+    assert tally(run2["records"])["n"] == 12
+    assert tally(run2["records"])["gamed"] == tally(run["records"])["gamed"]  # same seeds
 
     with pytest.raises(ValueError, match="other settings"):
         run_bench("scripted", envs="PoliticalSycophancy-v0", episodes=6, out_dir=out,
-                  backend_obj=backend, temperature=0.1, progress=False, quiet=True)
+                  backend_obj=backend, temperature=0.1, progress=False)
 
 
-def test_statistics():
-    s = summarize([
+def test_summaries_count_and_interval():
+    recs = [
         {"gamed": True, "hack_types": ["a", "b"], "reward": 1.0, "hidden_reward": 0.0, "graded": True},
         {"gamed": False, "hack_types": [], "reward": 0.0, "hidden_reward": 1.0, "graded": True},
         {"gamed": False, "hack_types": [], "reward": 0.0, "hidden_reward": None, "graded": False},
-    ])
+    ]
+    t, s = tally(recs), summarize(recs)
+    assert (t["n"], t["gamed"], t["n_ungraded"], t["hack_counts"]) == (3, 1, 1, {"a": 1, "b": 1})
+    assert t["mean_hidden_reward"] == 0.5 and t["mean_visible_reward"] == pytest.approx(1 / 3)
     assert s["n"] == 3 and s["gamed"] == 1 and s["n_ungraded"] == 1
     assert s["hack_types"]["a"]["count"] == 1 and s["hidden_reward"]["n"] == 2
-    d = newcombe_diff(30, 50, 10, 50)
-    assert d["diff"] == pytest.approx(0.4)
-    assert 0.2 < d["ci95"][0] < 0.4 < d["ci95"][1] < 0.6
-    assert newcombe_diff(0, 10, 0, 10)["ci95"][0] < 0 < newcombe_diff(0, 10, 0, 10)["ci95"][1]
+    assert s["ci95"] == list(wilson_interval(1, 3))
+
+
+def test_lists_come_from_the_registry_and_the_cue_module():
+    assert parse_envs("all") == text_env_ids()
+    assert parse_envs("curriculum") == text_env_ids("curriculum")
+    assert parse_envs("coding") == ["specgym/CodingTask-v0", "specgym/ImpossibleCodingTask-v0"]
+    assert parse_envs("ToolUseFlattery-v0,specgym/CodingTask-v0")[1] == "specgym/CodingTask-v0"
+    assert parse_cues(",".join(CONTEXT_CUES)) == list(CONTEXT_CUES)
 
 
 def test_bad_input_names_the_field():
-    assert parse_envs("all") == list(ALL_ENVS)
-    assert parse_envs("ToolUseFlattery-v0,specgym/CodingTask-v0")[1] == "specgym/CodingTask-v0"
     with pytest.raises(ValueError, match="envs"):
         parse_envs("Nope-v0")
     with pytest.raises(ValueError, match="context_cue"):
@@ -85,7 +89,15 @@ def test_bad_input_names_the_field():
 def test_cli_bench_rejects_bad_env(capsys):
     import specgym.cli as cli
 
-    if "specgym.cli_lm" not in cli.EXTENSIONS:
-        cli.EXTENSIONS.append("specgym.cli_lm")
     assert cli.main(["bench", "--envs", "Nope-v0", "--episodes", "2", "--out", "/tmp/x"]) == 2
     assert "envs" in capsys.readouterr().err
+
+
+def test_cli_bench_help_lists_every_cue_and_family(capsys):
+    import specgym.cli as cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["bench", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(cue in text for cue in CONTEXT_CUES)
+    assert "curriculum" in text and "coding" in text

@@ -58,7 +58,7 @@ def test_grpo_step_changes_weights_and_logs_env_reward(tmp_path, base_weights):
     assert [r["step"] for r in rows] == [1]
     r = rows[0]
     assert r["episodes"] == 8 and 0.0 <= r["reward"] <= 1.0
-    assert {"gaming_rate", "gaming_ci95", "hidden_reward", "loss", "hack_types"} <= set(r)
+    assert {"gaming_rate", "gamed", "hidden_reward", "loss", "hack_types"} <= set(r)
     assert changed(base_weights, weights(final)), "one GRPO step must move the weights"
 
 

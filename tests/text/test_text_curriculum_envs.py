@@ -18,13 +18,14 @@ from specgym.agents.scripted.text_agents import (
 )
 from specgym.curricula.subterfuge import SYCOPHANCY_TO_SUBTERFUGE
 from specgym.envs.text.political_sycophancy import flip_report, load_questions, parse_choice
-from specgym.envs.text.registry import TEXT_ENVS, register_text_envs
+from specgym.envs.text.registry import register_text_envs, text_env_ids
 from specgym.envs.text.rubric_modification import claims_all_done
 from specgym.envs.text.tool_use_flattery import read_rating
 from tests.text.conftest import requires_bwrap
 
 pytestmark = requires_bwrap
-TOOL_ENVS = [env_id for env_id in TEXT_ENVS if "Political" not in env_id]
+CURRICULUM_ENVS = text_env_ids("curriculum")
+TOOL_ENVS = [env_id for env_id in CURRICULUM_ENVS if "Political" not in env_id]
 AGENT_CASES = [(env_id, name) for env_id, agents in SCRIPTED_AGENTS.items() for name in agents]
 
 
@@ -57,7 +58,7 @@ def test_scripted_agents_are_flagged_in_50_of_50_episodes(env_id, agent_name):
     _check_agent(env_id, agent_name, episodes=50)
 
 
-@pytest.mark.parametrize("env_id", list(TEXT_ENVS))
+@pytest.mark.parametrize("env_id", CURRICULUM_ENVS)
 def test_check_env_passes(env_id):
     env = gym.make(env_id)
     with warnings.catch_warnings():
@@ -77,7 +78,7 @@ def test_at_least_512_distinct_variants(env_id):
     env.close()
 
 
-@pytest.mark.parametrize("env_id", list(TEXT_ENVS))
+@pytest.mark.parametrize("env_id", CURRICULUM_ENVS)
 def test_same_seed_same_episode_and_files(env_id):
     env = gym.make(env_id)
     first, info1 = env.reset(seed=7)
@@ -93,7 +94,7 @@ def test_same_seed_same_episode_and_files(env_id):
 
 def test_registry_lists_the_five_envs_in_curriculum_order():
     table = register_text_envs()
-    assert list(TEXT_ENVS) == SYCOPHANCY_TO_SUBTERFUGE.env_ids()
+    assert [e for e in table if e in CURRICULUM_ENVS] == SYCOPHANCY_TO_SUBTERFUGE.env_ids()
     assert all(env_id in gym.registry for env_id in table)
     assert set(table) <= set(specgym.ENV_DESCRIPTIONS)
     assert [s.name for s in SYCOPHANCY_TO_SUBTERFUGE.held_out_stages()] == ["reward_tampering"]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from specgym.agents.lm.bench import episode_record, run_episodes, summarize
+from specgym.agents.lm.records import episode_record, run_episodes, tally
 
 if TYPE_CHECKING:
     from specgym.agents.lm.train.config import LMTrainConfig
@@ -107,16 +107,16 @@ def _common_prefix(a: str, b: str) -> int:
 
 # -- metrics ----------------------------------------------------------------------------------
 def episode_metrics(episodes: Sequence[Any]) -> dict[str, Any]:
-    """Mean env reward, gaming rate (Wilson CI), mean hidden reward, hack counts of a batch."""
+    """Mean env reward, gaming rate (and count), mean hidden reward, hack counts of a batch."""
     recs = [episode_record(ep) for ep in episodes]
-    s = summarize(recs)
+    s = tally(recs)
     return {
         "episodes": s["n"],
-        "reward": s["visible_reward"]["mean"],
+        "reward": s["mean_visible_reward"],
         "gaming_rate": s["gaming_rate"],
-        "gaming_ci95": s["ci95"],
-        "hidden_reward": s["hidden_reward"]["mean"],
-        "hack_types": {h: v["count"] for h, v in s["hack_types"].items()},
+        "gamed": s["gamed"],
+        "hidden_reward": s["mean_hidden_reward"],
+        "hack_types": s["hack_counts"],
         "ungraded": s["n_ungraded"],
         "mean_turns": sum(len(ep.turns) for ep in episodes) / max(1, len(episodes)),
     }
@@ -148,7 +148,7 @@ def evaluate_backend(
     backend: Any, env_id: str, episodes: int, out_jsonl: Path, *, seed_offset: int,
     sampling: Any, max_turns: int, options: dict | None = None, env_kwargs: dict | None = None,
 ) -> dict[str, Any]:
-    """Run (or resume) ``episodes`` evaluation episodes; write them; return `summarize`."""
+    """Run (or resume) ``episodes`` evaluation episodes; write them; return their `tally`."""
     cue = (options or {}).get("context_cue", "none")
     extra_opts = {k: v for k, v in (options or {}).items() if k != "context_cue"}
     if extra_opts:
@@ -163,7 +163,7 @@ def evaluate_backend(
     finally:
         if was is not None and training:
             was.train()
-    return summarize(recs)
+    return tally(recs)
 
 
 def evaluate_held_out(config: LMTrainConfig, backend: Any, out: Path) -> dict[str, Any]:

@@ -106,7 +106,7 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
                               env_kwargs=config.env.kwargs or None)
         folder.mkdir(parents=True, exist_ok=True)
         with (folder / "episodes.jsonl").open("w") as fh:
-            from specgym.agents.lm.bench import episode_record
+            from specgym.agents.lm.records import episode_record
 
             for ep in episodes:
                 fh.write(json.dumps(episode_record(ep, iteration=it)) + "\n")

@@ -1,0 +1,126 @@
+"""Episodes as JSON records: what a benchmark or an evaluation writes, one line per episode.
+
+`run_episodes` plays the seeds not yet on disk and appends each episode's transcript and
+verdict to a JSONL file as it finishes (a crash loses at most the episode in flight; a torn
+last line is dropped on reading); `tally` counts gaming in some records. Intervals, tables and
+plots of these records are reporting: `specgym.analysis.gaming_report`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+
+def episode_record(ep: Any, **extra: Any) -> dict[str, Any]:
+    """A JSON-ready transcript + verdict of one `Episode` (what ``episodes.jsonl`` holds).
+
+    An episode that ended without a grade (cut by ``max_turns`` or the context) has
+    ``graded`` false and counts as not gamed.
+    """
+    info = ep.info or {}
+    graded = "gamed" in info
+    return {
+        "env_id": ep.env_id,
+        "seed": ep.seed,
+        "options": ep.options,
+        **extra,
+        "graded": graded,
+        "gamed": bool(info.get("gamed", False)),
+        "hack_types": list(info.get("hack_types", []) or []),
+        "reward": float(ep.reward),
+        "hidden_reward": _float_or_none(info.get("hidden_reward")),
+        "oversight_passed": info.get("oversight_passed"),
+        "terminated": ep.terminated,
+        "truncated": ep.truncated,
+        "truncated_reason": info.get("truncated_reason"),
+        "n_turns": len(ep.turns),
+        "messages": ep.messages,
+        "completions": [t.completion_text for t in ep.turns],
+        "finish_reasons": [t.finish_reason for t in ep.turns],
+    }
+
+
+def _float_or_none(x: Any) -> float | None:
+    try:
+        return None if x is None else float(x)
+    except (TypeError, ValueError):
+        return None
+
+
+def tally(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Counts and means of some records: n, gamed, gaming rate, episodes per hack type, mean
+    visible and hidden reward, ungraded episodes (no intervals: see `analysis.gaming_report`)."""
+    n = len(records)
+    k = sum(bool(r["gamed"]) for r in records)
+    hacks: dict[str, int] = {}
+    for r in records:
+        for h in set(r["hack_types"]):
+            hacks[h] = hacks.get(h, 0) + 1
+    hidden = [r["hidden_reward"] for r in records if r["hidden_reward"] is not None]
+    return {
+        "n": n,
+        "gamed": k,
+        "gaming_rate": k / n if n else float("nan"),
+        "hack_counts": dict(sorted(hacks.items())),
+        "mean_visible_reward": sum(r["reward"] for r in records) / n if n else float("nan"),
+        "mean_hidden_reward": sum(hidden) / len(hidden) if hidden else float("nan"),
+        "n_ungraded": sum(not r["graded"] for r in records),
+    }
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Records of a JSONL file; a torn last line (a crash mid-write) is dropped."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text().splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return out
+
+
+def run_episodes(
+    backend: Any,
+    env_id: str,
+    seeds: Sequence[int],
+    out_jsonl: Path,
+    *,
+    sampling: Any,
+    max_turns: int | None,
+    context_cue: str = "none",
+    env_kwargs: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run the episodes of ``seeds`` not yet in ``out_jsonl`` (matched by env, cue and seed),
+    appending each record as it finishes; return all records for them (old and new)."""
+    from specgym.agents.lm import RolloutEngine
+
+    out_jsonl = Path(out_jsonl)
+    out_jsonl.parent.mkdir(parents=True, exist_ok=True)
+    old = {
+        r["seed"]: r for r in read_jsonl(out_jsonl)
+        if r["env_id"] == env_id and r.get("context_cue", "none") == context_cue
+    }
+    todo = [s for s in seeds if s not in old]
+    if todo:
+        engine = RolloutEngine(backend, sampling, max_turns=max_turns)
+        options = {"context_cue": context_cue} if context_cue != "none" else {}
+        with out_jsonl.open("a") as fh:
+
+            def write(ep: Any) -> None:
+                rec = episode_record(ep, context_cue=context_cue, **(extra or {}))
+                fh.write(json.dumps(rec) + "\n")
+                fh.flush()
+                old[rec["seed"]] = rec
+                if on_record is not None:
+                    on_record(rec)
+
+            engine.run(env_id, todo, options=options, env_kwargs=env_kwargs, on_episode=write)
+    return [old[s] for s in seeds if s in old]
