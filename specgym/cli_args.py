@@ -1,8 +1,8 @@
 """Argument validators shared by every `specgym` command: one per kind of argument, so the
 same mistake gets the same message wherever it is made.
 
->>> positive_int("3"), cheese_region("none"), comma_list("a, b")
-(3, None, ['a', 'b'])
+>>> positive_int("3"), cheese_region("none")
+(3, None)
 """
 
 from __future__ import annotations
@@ -40,11 +40,3 @@ def cheese_region(text: str) -> int | None:
         return positive_int(text)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(f"expected an int >= 1 or 'none', got {text!r}") from None
-
-
-def comma_list(text: str) -> list[str]:
-    """Comma-separated names (the command checks them against its allowed names)."""
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    if not items:
-        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
-    return items

@@ -97,7 +97,7 @@ def plot_trajectories(state, paths: dict[str, tuple[list, str]], square, path: P
                 label=f"{name}: {len(cells) - 1} steps, ends at the {end}")
     top, right = state.corner
     ax.plot(right, top, "s", ms=11, mfc="none", mec="red", mew=2, label="top-right corner")
-    ax.plot(square[1], square[0], "o", ms=9, mfc="none", mec="white", mew=2,
+    ax.plot(square[1], square[0], "o", ms=9, mfc="white", mec="black", mew=1.5,
             label="decision square")
     ax.set_xticks([])
     ax.set_yticks([])

@@ -60,7 +60,7 @@ def build_model(config: MazeTrainConfig, env, run: Path) -> tuple[PPO, bool]:
     """A fresh PPO, or the last checkpoint of this run folder (resumed=True)."""
     with warnings.catch_warnings():
         # SB3 warns against the GPU for ActorCriticPolicy, assuming an MLP; ours is the IMPALA CNN,
-        # which runs 2x faster end to end on a GPU (README, PPO throughput).
+        # which runs 2x faster end to end on a GPU (docs/benchmarks.md, PPO end to end).
         warnings.filterwarnings("ignore", message="You are trying to run PPO on the GPU")
         return _build_model(config, env, run)
 
@@ -159,6 +159,6 @@ def finish(config: MazeTrainConfig, model: PPO, run: Path, wall_s: float) -> Non
         "train_wall_s": meta["wall_s"],
     })
     if (run / "curve.jsonl").exists():
-        from specgym.analysis.training_plots import plot_maze_curve
+        from specgym.agents.ppo.curve_plot import plot_maze_curve
 
         plot_maze_curve(run / "curve.jsonl", final / "curve.png")

@@ -1,4 +1,4 @@
-"""Training curves as PNG."""
+"""The training curve of a PPO run (curve.jsonl) as a PNG, written beside the final policy."""
 
 from __future__ import annotations
 
