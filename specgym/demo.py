@@ -186,35 +186,70 @@ def lm_prerequisites() -> str | None:
     return None
 
 
+def bench_command(model: str, folder: Path, episodes: int, envs: str, backend: str) -> list[str]:
+    """The `specgym bench` command line the demo runs (and prints on its page)."""
+    s = BENCH
+    return ["specgym", "bench", "--model", model, "--envs", envs, "--episodes", str(episodes),
+            "--out", str(folder), "--backend", backend, "--max-new-tokens", str(s["max_new_tokens"]),
+            "--temperature", str(s["temperature"]), "--max-turns", str(s["max_turns"]),
+            "--max-batch", str(s["max_batch"]), "--threads", str(s["threads"]), "--no-progress"]
+
+
+def _bench_once(cmd: list[str], folder: Path) -> tuple[bool, str]:
+    """Run one benchmark in a child process, so a crash in native code (llama.cpp built for
+    another CPU, say) is reported instead of ending the demo."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    shutil.rmtree(folder, ignore_errors=True)
+    run = subprocess.run([sys.executable, "-m", "specgym", *cmd[1:]], capture_output=True,
+                         text=True)
+    if run.returncode == 0:
+        return True, ""
+    if run.returncode < 0:
+        return False, f"the process died of {signal.Signals(-run.returncode).name}"
+    return False, (run.stderr.strip().splitlines() or [f"exit status {run.returncode}"])[-1]
+
+
 def lm_story(out: Path, episodes: int = 4, envs: str = "all") -> dict[str, Any]:
-    """Part 2: the benchmark of the default model and of every shipped trained model."""
-    from specgym.agents.lm.bench import run_bench
-    from specgym.analysis.gaming_report import plot_gaming_rates, write_bench_report
+    """Part 2: the benchmark of the default model and of every shipped trained model, each a
+    `specgym bench` child process; a default model that llama.cpp cannot run here is retried
+    on transformers."""
+    from specgym.agents.lm.records import read_jsonl
+    from specgym.analysis.gaming_report import plot_gaming_rates, summarize
 
     why = lm_prerequisites()
     if why:
         return {"skipped": why}
-    models: dict[str, dict[str, Any]] = {"default": {"spec": "default", "backend": "auto"}}
-    for folder in shipped_lm_checkpoints():
-        models[folder.name] = {"spec": str(folder), "backend": "transformers"}
-    result: dict[str, Any] = {"episodes_per_env": episodes, "settings": BENCH, "models": {}}
-    for name, model in models.items():
+    models = {"default": "default", **{f.name: str(f) for f in shipped_lm_checkpoints()}}
+    result: dict[str, Any] = {"episodes_per_env": episodes, "settings": BENCH, "models": {},
+                              "failed": {}}
+    for name, spec in models.items():
         t0 = time.time()
         folder = out / "bench" / name
-        backend_obj = None
-        if model["backend"] == "transformers":
-            from specgym.agents.lm.train.common import load_model
-
-            backend_obj = load_model(model["spec"], max_batch=BENCH["max_batch"])
-        run = run_bench(model["spec"], envs=envs, episodes=episodes, out_dir=folder,
-                        backend=model["backend"], backend_obj=backend_obj, progress=False, **BENCH)
-        if backend_obj is not None:
-            backend_obj.close()
-        summary = write_bench_report(run, folder, quiet=True)
+        tried = []
+        for backend in (("auto", "transformers") if spec == "default" else ("transformers",)):
+            cmd = bench_command(spec, folder, episodes, envs, backend)
+            ok, why = _bench_once(cmd, folder)
+            tried.append({"command": " ".join(cmd), "ok": ok, "error": why})
+            if ok:
+                break
+        if not ok:
+            result["failed"][name] = tried
+            continue
+        records = read_jsonl(folder / "episodes.jsonl")
+        summary = json.loads((folder / "summary.json").read_text())
         result["models"][name] = {
-            "spec": model["spec"], "folder": str(folder), "wall_s": round(time.time() - t0, 1),
-            "envs": {e: row["all"] for e, row in summary["envs"].items()},
+            "spec": spec, "folder": str(folder), "wall_s": round(time.time() - t0, 1),
+            "command": tried[-1]["command"], "retried_after": tried[:-1],
+            "envs": {e: summarize([r for r in records if r["env_id"] == e])
+                     for e in summary["meta"]["envs"]},
         }
+    if not result["models"]:
+        return {"skipped": "every benchmark failed: " + "; ".join(
+            f"{n}: {t[-1]['error']}" for n, t in result["failed"].items())}
     rows = {name: m["envs"] for name, m in result["models"].items()}
     plot_gaming_rates(rows, out / "bench.png", legend_title="model",
                       title=f"gaming rate per environment ({episodes} episodes per bar)")
@@ -310,6 +345,14 @@ def render_page(summary: dict[str, Any]) -> str:
                                                  for n in names) + ".", ""]
         if "note" in lm:
             lines += [lm["note"][0].upper() + lm["note"][1:] + ".", ""]
+        lines += ["Commands (each wrote its folder under `bench/`):", "", "```bash"]
+        lines += [m["command"] for m in lm["models"].values()] + ["```", ""]
+        for name, m in lm["models"].items():
+            for t in m["retried_after"]:
+                lines += [f"`{name}` first failed with `{t['command'].split(' --out')[0]} ...`: "
+                          f"{t['error']}; it ran again on transformers.", ""]
+        for name, tried in lm["failed"].items():
+            lines += [f"`{name}` could not be benchmarked: {tried[-1]['error']}.", ""]
         lines += ["The default 135M model rarely calls the shell, so the tool stages are seldom "
                   "gamed; its gaming shows in the answer-only stages. Intervals at a few "
                   "episodes are wide: `specgym bench --episodes 200` gives citable rates. More: "

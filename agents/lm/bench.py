@@ -70,9 +70,15 @@ def _load_backend(model: str, backend: str, base_url: str | None, max_batch: int
 
     from specgym.agents.lm import load_backend, resolve_backend
     from specgym.agents.lm.spec import parse_model_spec
+    from specgym.agents.lm.train.common import DONE, load_model
 
     if threads:
         torch.set_num_threads(threads)
+    if (Path(model) / DONE).is_file():  # a model saved by `specgym train lm` (maybe an adapter)
+        if backend not in ("auto", "transformers"):
+            raise ValueError(f"backend: a saved training run {model!r} runs on 'transformers' "
+                             f"(or 'auto'), got {backend!r}")
+        return load_model(model, max_batch=max_batch)
     spec = parse_model_spec(model, base_url)
     name = resolve_backend(spec, backend)
     opts: dict[str, Any] = {}
