@@ -12,7 +12,7 @@ LLAMA_VERSION := 0.3.36
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
 LLAMA_WHEELS := $(HOME)/.cache/specgym/llama-cpp-python-$(LLAMA_VERSION)-avx2
 
-.PHONY: setup demo test test-slow lint bench clean
+.PHONY: setup demo test test-slow lint bench docs clean
 
 setup: $(STAMP)
 
@@ -31,8 +31,13 @@ endif
 	$(PIP) install -q -e ".[all]"
 	touch $(STAMP)
 
+# region5 vs its control on decision squares, then the gaming benchmark (runs/demo/README.md)
 demo: setup
 	$(VENV)/bin/specgym demo --out runs/demo
+
+# rewrite the docs tables that come from JSON (checkpoint evaluations, analysis results)
+docs: setup
+	$(PY) docs/tables.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
