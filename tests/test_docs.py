@@ -143,3 +143,11 @@ def test_slow_python_examples_run(where, code, tmp_path):
 def test_specgym_help_prints_only_specgym(tmp_path):
     run = _run([sys.executable, "-m", "specgym", "--help"], tmp_path)
     assert run.returncode == 0 and run.stderr == "" and run.stdout.startswith("usage: specgym")
+
+
+def test_training_imports_no_old_gym(tmp_path):
+    """SB3 would import the old gym (and print its notice); only procgen envs may."""
+    code = ("import sys, specgym.agents.ppo.train, specgym.cli; "
+            "assert 'gym' not in sys.modules and 'gym3' not in sys.modules")
+    run = _run([sys.executable, "-c", code], tmp_path)
+    assert run.returncode == 0 and run.stderr == "", run.stderr

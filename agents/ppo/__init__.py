@@ -1,28 +1,22 @@
 """PPO (stable-baselines3) on the mazes: the vector-env adapter, the IMPALA policy glue, training.
 
-stable-baselines3 imports the old ``gym`` whenever it is installed (the procgen extra needs it),
-and gym prints a four-line "unmaintained" notice to stderr on import. This package imports gym
-first with that notice held back, so it never reaches a specgym user; anything else gym writes
-while importing still reaches stderr.
+stable-baselines3 imports the old ``gym`` at import time whenever it is installed (the procgen
+extra needs it), only to recognise old gym envs, which specgym never hands it; and importing
+gym prints a four-line "unmaintained" notice. This package imports SB3 with ``gym`` marked
+absent, so gym is imported only when a procgen env is actually made.
 """
 
-import contextlib
-import io
 import sys
 
 
-def _import_gym_without_its_notice() -> None:
-    if "gym" in sys.modules:
+def _import_sb3_without_old_gym() -> None:
+    if "stable_baselines3" in sys.modules or "gym" in sys.modules:
         return
-    held = io.StringIO()
+    sys.modules["gym"] = None  # `import gym` raises ImportError: SB3 does without it
     try:
-        with contextlib.redirect_stderr(held):
-            import gym  # noqa: F401
-    except ImportError:  # gym not installed: SB3 does without it
-        return
-    text = held.getvalue()
-    if "unmaintained" not in text:
-        sys.stderr.write(text)
+        import stable_baselines3  # noqa: F401
+    finally:
+        del sys.modules["gym"]
 
 
-_import_gym_without_its_notice()
+_import_sb3_without_old_gym()
