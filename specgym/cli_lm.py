@@ -99,7 +99,7 @@ def register(sub: argparse._SubParsersAction, groups: dict) -> None:
                    help=f"all | {' | '.join(FAMILIES)} | comma-separated text-env ids")
     p.add_argument("--episodes", type=positive_int, default=16, help="episodes per env and cue")
     p.add_argument("--context-cue", default="none",
-                   help=f"comma-separated cues: {','.join(CONTEXT_CUES)} "
+                   help=f"comma-separated cues, from: {', '.join(CONTEXT_CUES)} "
                         "(the first is the reference for the gap)")
     p.add_argument("--out", default="runs/bench")
     p.add_argument("--backend", default="auto", choices=["auto", "llama.cpp", "transformers", "openai"])
