@@ -154,7 +154,7 @@ def plot_gaming_rates(rows: dict[str, dict[str, dict[str, Any]]], path: Path, ti
     ax.set_ylim(0, 1)
     ax.set_ylabel("gaming rate (Wilson 95% CI)")
     ax.set_title(title, fontsize=9)
-    if len(labels) > 1:
+    if len(labels) > 1 or legend_title:
         ax.legend(title=legend_title or None, fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
