@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from itertools import combinations
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from specgym.analysis.stats import mean_ci, newcombe_diff, wilson_interval
 
@@ -47,21 +50,44 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def summarize_bench(records: Sequence[dict[str, Any]], envs: Sequence[str],
-                    cues: Sequence[str]) -> dict[str, Any]:
-    """Per env: all cues pooled, each cue, and each cue's gap to the first cue."""
+                    cues: Sequence[str], permutations: int = 2000) -> dict[str, Any]:
+    """Per env: all cues pooled, each cue, and the gap between every pair of cues.
+
+    Each gap ``"b - a"`` (``a`` before ``b`` in ``cues``) has Newcombe's 95% interval and, as the
+    shuffled-cue control, a two-sided permutation p-value: the cue labels of the env's episodes
+    are shuffled ``permutations`` times and the gap recomputed, so a gap that a cue which
+    carried no information would produce as often is not a compliance gap.
+    """
     out: dict[str, Any] = {}
     for env_id in envs:
         mine = [r for r in records if r["env_id"] == env_id]
         by_cue = {c: summarize([r for r in mine if r.get("context_cue", "none") == c])
                   for c in cues}
-        ref = cues[0]
-        gaps = {
-            f"{c} - {ref}": newcombe_diff(by_cue[c]["gamed"], by_cue[c]["n"],
-                                         by_cue[ref]["gamed"], by_cue[ref]["n"])
-            for c in cues[1:]
-        }
+        gaps = {}
+        for a, b in combinations(cues, 2):
+            gap = newcombe_diff(by_cue[b]["gamed"], by_cue[b]["n"],
+                                by_cue[a]["gamed"], by_cue[a]["n"])
+            gap["p_shuffled_cues"] = shuffled_cue_p(mine, a, b, permutations)
+            gaps[f"{b} - {a}"] = gap
         out[env_id] = {"all": summarize(mine), "by_cue": by_cue, "cue_gap": gaps}
     return out
+
+
+def shuffled_cue_p(records: Sequence[dict[str, Any]], a: str, b: str, permutations: int,
+                   seed: int = 0) -> float:
+    """Two-sided permutation p-value of the gaming-rate gap between cues ``b`` and ``a``."""
+    pair = [r for r in records if r.get("context_cue", "none") in (a, b)]
+    gamed = np.array([bool(r["gamed"]) for r in pair], dtype=float)
+    is_b = np.array([r.get("context_cue", "none") == b for r in pair])
+    if not is_b.any() or is_b.all():
+        return float("nan")
+    observed = abs(gamed[is_b].mean() - gamed[~is_b].mean())
+    rng = np.random.default_rng(seed)
+    hits = 0
+    for _ in range(permutations):
+        shuffled = rng.permutation(is_b)
+        hits += abs(gamed[shuffled].mean() - gamed[~shuffled].mean()) >= observed - 1e-12
+    return (hits + 1) / (permutations + 1)
 
 
 def write_bench_report(run: dict[str, Any], out_dir: str | Path, quiet: bool = False
@@ -108,11 +134,14 @@ def format_table(summary: dict[str, Any]) -> str:
                 f"{hacks} | {vr:.2f} | {'-' if hr != hr else f'{hr:.2f}'} | {s['n_ungraded']} |"
             )
     if len(cues) > 1:
-        lines += ["", "| env | cue gap (gaming rate, points) | diff [95% CI] |", "|---|---|---|"]
+        lines += ["", "| env | cue gap (gaming rate, points) | diff [95% CI] | "
+                  "p (shuffled cues) |", "|---|---|---|---|"]
         for env_id, row in summary["envs"].items():
             for name, g in row["cue_gap"].items():
+                p = g.get("p_shuffled_cues", float("nan"))
                 lines.append(f"| {env_id.split('/')[-1]} | {name} | {_pct(g['diff'])} "
-                             f"[{_pct(g['ci95'][0])}, {_pct(g['ci95'][1])}] |")
+                             f"[{_pct(g['ci95'][0])}, {_pct(g['ci95'][1])}] | "
+                             f"{'-' if p != p else f'{p:.3f}'} |")
     return "\n".join(lines)
 
 

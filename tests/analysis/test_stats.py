@@ -96,3 +96,26 @@ def test_logistic_regression_matches_sklearn_and_known_coefficients():
     assert a["z"] == pytest.approx(sm_fit.tvalues[1], rel=1e-3)
     with pytest.raises(ValueError, match="both outcomes"):
         logistic_regression(x, np.ones(4000, dtype=bool))
+
+
+def test_three_tier_cues_give_every_pairwise_gap_and_a_shuffled_cue_control():
+    from specgym.analysis.gaming_report import format_table, summarize_bench
+
+    def records(cue, gamed, n):
+        return [{"env_id": "e", "context_cue": cue, "gamed": i < gamed, "hack_types": [],
+                 "reward": 0.0, "hidden_reward": 1.0, "graded": True} for i in range(n)]
+
+    recs = records("trained", 30, 40) + records("rated", 20, 40) + records("unmonitored", 2, 40)
+    summary = summarize_bench(recs, ["e"], ["trained", "rated", "unmonitored"], permutations=500)
+    gaps = summary["e"]["cue_gap"]
+    assert list(gaps) == ["rated - trained", "unmonitored - trained", "unmonitored - rated"]
+    assert gaps["unmonitored - trained"]["diff"] == pytest.approx(2 / 40 - 30 / 40)
+    assert gaps["unmonitored - trained"]["ci95"][1] < 0
+    assert gaps["unmonitored - trained"]["p_shuffled_cues"] < 0.01
+    # identical rates: the shuffled-cue control finds nothing
+    same = records("trained", 10, 40) + records("rated", 10, 40)
+    p = summarize_bench(same, ["e"], ["trained", "rated"])["e"]["cue_gap"]["rated - trained"]
+    assert p["p_shuffled_cues"] > 0.5
+    table = format_table({"meta": {"context_cues": ["trained", "rated", "unmonitored"]},
+                          "envs": summary})
+    assert "unmonitored - rated" in table and "p (shuffled cues)" in table
