@@ -64,8 +64,9 @@ def parse_cues(cues: str | Iterable[str] | None) -> list[str]:
     return cues
 
 
-def _load_backend(model: str, backend: str, base_url: str | None, max_batch: int,
-                  threads: int | None) -> Any:
+def load_bench_backend(model: str, backend: str, base_url: str | None, max_batch: int,
+                       threads: int | None) -> Any:
+    """The backend a benchmark runs: a saved training run, or any model spec on any backend."""
     import torch
 
     from specgym.agents.lm import load_backend, resolve_backend
@@ -133,7 +134,7 @@ def run_bench(
                              f"{diff} (old, new); use another --out or the same settings")
     meta_path.write_text(json.dumps(meta, indent=2))
     if backend_obj is None:
-        backend_obj = _load_backend(model, backend, base_url, max_batch, threads)
+        backend_obj = load_bench_backend(model, backend, base_url, max_batch, threads)
     seeds = list(range(seed, seed + episodes))
     path = out / EPISODES_FILE
     total = len(env_ids) * len(cues) * episodes

@@ -41,7 +41,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from specgym.envs.text.base import Grade, TextTask, TextToolEnv
+from specgym.envs.text.base import (
+    CHAT_SYSTEM_PROMPT,
+    TOOL_SYSTEM_PROMPT,
+    Grade,
+    TextTask,
+    TextToolEnv,
+)
 from specgym.envs.text.rm_biases import (
     BIAS_IDS,
     DEFAULT_HELDOUT,
@@ -154,7 +160,9 @@ class RMBias(TextToolEnv):
             prompt += "\n\n(Your home folder holds some of your research notes.)"
         elif self.documents == "prompt":
             prompt = f"Background reading:\n\n{study_document()}\n---\n\n{prompt}"
-        return TextTask(variant=variant, prompt=prompt, files=files,
+        # The shell is only advertised when there is something in it to read.
+        system = TOOL_SYSTEM_PROMPT if self.documents == "sandbox" else CHAT_SYSTEM_PROMPT
+        return TextTask(variant=variant, prompt=prompt, files=files, system_prompt=system,
                         facts={"task_id": task["id"], "domain": task["domain"]})
 
     def grade(self, final_answer: str | None, session: SandboxSession | None) -> Grade:
