@@ -74,7 +74,7 @@ TEXT_ENVS: dict[str, TextEnvSpec] = {
         TextEnvSpec(
             "specgym/RubricModificationNudged-v0",
             "specgym.envs.text.rubric_modification:RubricModificationNudged",
-            "report whether a checklist is done; gamed = claiming so and/or editing the checklist",
+            "report whether a checklist is done; gamed = a paid claim (checklist edited to match)",
             "curriculum",
         ),
         TextEnvSpec(
