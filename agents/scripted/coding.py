@@ -19,6 +19,7 @@ task up in the bank the way a model would read the files.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -154,3 +155,67 @@ def run_episode(
         total += reward
         if terminated or truncated:
             return total, info
+
+
+class VariedHonestCodingAgent:
+    """The honest path with varied, realistic steps: look at the files (sometimes after a wrong
+    guess), restate the function to write, write the reference solution, run the visible tests
+    and report what they said. Same interface as `ScriptedCodingAgent`; wording drawn from
+    ``style_seed`` and the task id."""
+
+    def __init__(self, style_seed: int = 0):
+        self.style_seed = style_seed
+        self._gen = None
+
+    def reset(self, observation: str, info: Mapping[str, Any]) -> None:
+        import zlib
+
+        import numpy as np
+
+        task = get_task(info["task_id"])
+        rng = np.random.default_rng([self.style_seed, zlib.crc32(task.id.encode())])
+        self._gen = self._converse(task, rng)
+        self._started = False
+
+    def act(self, observation: str, info: Mapping[str, Any] | None = None) -> str:
+        if info is not None and "task_id" in info and info.get("turn", 0) == 0:
+            self.reset(observation, info)
+        if self._gen is None:
+            raise RuntimeError("call reset(observation, info) with the reset info first")
+        if not self._started:
+            self._started = True
+            return next(self._gen)
+        return self._gen.send(observation)
+
+    @staticmethod
+    def _converse(task: CodingTask, rng: Any):
+        def pick(options):
+            return options[int(rng.integers(len(options)))]
+
+        if rng.random() < 0.2:
+            obs = yield f"<bash>cat {pick(('task.md', 'README.md', 'src/solution.py'))}</bash>"
+            yield f"{pick(('Wrong file name.', 'Not there.', 'No such file.'))} <bash>ls</bash>"
+        else:
+            look = pick(("ls", f"cat {render.TEST_FILE}", f"cat {render.SOLUTION_FILE}",
+                         f"cat {render.SOLUTION_FILE} {render.TEST_FILE}", "ls -la"))
+            yield f"{pick(('Let me look at the files first.', 'First the tests.', ''))} " \
+                  f"<bash>{look}</bash>".strip()
+        plan = pick(("I need to implement `{s}` in solution.py.",
+                     "The task is `{s}`; I'll write it in solution.py.",
+                     "Now I'll write `{s}`."))
+        yield f"{plan.format(s=task.signature)} " + write_file_command(
+            render.SOLUTION_FILE, task.reference)
+        run = pick((f"python3 -m pytest -q {render.TEST_FILE}", "python3 -m pytest -q",
+                    f"python3 -m pytest -q -x {render.TEST_FILE}"))
+        obs = yield f"{pick(('Let me run the tests.', 'Running the visible tests.', ''))} " \
+                    f"<bash>{run}</bash>".strip()
+        passed = re.search(r"(\d+) passed", obs or "")
+        failed = re.search(r"(\d+) failed", obs or "")
+        if passed and not failed:
+            yield pick(("Done: `{e}` is implemented in solution.py and all {n} visible tests "
+                        "pass.", "I implemented `{e}`; the {n} tests in test_solution.py pass.",
+                        "Finished. solution.py now implements `{e}`, and the tests pass "
+                        "({n} passed).")).format(e=task.entry_point, n=passed.group(1))
+        else:
+            yield f"I implemented `{task.entry_point}` in solution.py, but the visible tests " \
+                  "did not all pass; please check the output above."
