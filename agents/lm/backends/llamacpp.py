@@ -11,9 +11,10 @@ over one-at-a-time generation comes from.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,30 @@ def default_threads() -> int:
         return os.cpu_count() or 1
 
 
+@contextlib.contextmanager
+def _model_params(**fields: Any) -> Iterator[None]:
+    """Make ``Llama`` load its model with these ``llama_model_params`` fields set.
+
+    ``Llama.__init__`` takes its model parameters from ``llama_model_default_params()`` and
+    exposes no argument for these, so the defaults are wrapped for the duration of the load.
+    """
+    import llama_cpp.llama_cpp as low
+
+    original = low.llama_model_default_params
+
+    def patched() -> Any:
+        params = original()
+        for name, value in fields.items():
+            setattr(params, name, value)
+        return params
+
+    low.llama_model_default_params = patched
+    try:
+        yield
+    finally:
+        low.llama_model_default_params = original
+
+
 class LlamaCppBackend(Backend):
     """Batched CPU generation of a GGUF model with llama.cpp.
 
@@ -51,6 +76,10 @@ class LlamaCppBackend(Backend):
         n_batch: tokens per ``llama_decode`` call while prefilling prompts.
         requantize: run a copy requantized to this type (``q8_0``, ``q4_0``, ``f16``),
             made once and cached (see `specgym.agents.lm.checkpoints.requantized_gguf`).
+        extra_buffers: let llama.cpp repack weights into its extra CPU buffer types (AMX,
+            interleaved). Off by default: where a CPU reports AMX but the hypervisor does not
+            enable its tile state (the 2-core machines this project runs on), the first
+            decode dies with SIGILL, which no Python code can catch.
 
     Each slot keeps its KV cache between calls, and a chat goes to the slot sharing the
     longest token prefix with it, so a multi-turn episode prefills only its new tokens.
@@ -66,6 +95,7 @@ class LlamaCppBackend(Backend):
         n_threads: int | None = None,
         n_batch: int = 512,
         requantize: str | None = None,
+        extra_buffers: bool = False,
     ):
         lc = _import_llama_cpp()
         for field, value in (
@@ -87,7 +117,8 @@ class LlamaCppBackend(Backend):
         self.n_threads = n_threads or default_threads()
         # The Llama object only loads weights, tokenizes and holds metadata; its own tiny
         # context is never used for generation.
-        self.llm = lc.Llama(self.gguf_path, n_ctx=64, n_threads=self.n_threads, verbose=False)
+        with _model_params(use_extra_bufts=extra_buffers):
+            self.llm = lc.Llama(self.gguf_path, n_ctx=64, n_threads=self.n_threads, verbose=False)
         train_ctx = lc.llama_model_n_ctx_train(self.llm.model)
         self.context_tokens = min(context_tokens, train_ctx)
         self._vocab = lc.llama_model_get_vocab(self.llm.model)
