@@ -45,6 +45,15 @@ class CurriculumEvalConfig:
     """null: as in training (train.sampling.max_turns)."""
     max_batch: int = 16
     context_cue: str = "none"
+    held_out_episodes: int | None = None
+    """Episodes per cell of the held-out stage (null: as ``episodes``); the paper's rates are
+    small, so this cell wants more."""
+    backend: str = "transformers"
+    """transformers, or llama.cpp (each trained model is exported to GGUF once; several times
+    faster on CPU)."""
+
+
+EVAL_BACKENDS = ("transformers", "llama.cpp")
 
 
 @dataclass
@@ -83,6 +92,12 @@ class CurriculumConfig:
         self.eval_stages = [n for n in names if n in self.eval_stages]
         if self.eval.episodes < 1:
             raise ValueError(f"eval.episodes: must be >= 1, got {self.eval.episodes}")
+        if self.eval.held_out_episodes is not None and self.eval.held_out_episodes < 1:
+            raise ValueError(f"eval.held_out_episodes: must be >= 1 or null, got "
+                             f"{self.eval.held_out_episodes}")
+        if self.eval.backend not in EVAL_BACKENDS:
+            raise ValueError(f"eval.backend: expected one of {list(EVAL_BACKENDS)}, got "
+                             f"{self.eval.backend!r}")
 
     @property
     def curriculum_obj(self) -> Curriculum:
@@ -140,27 +155,75 @@ def run_curriculum(config: CurriculumConfig, progress_bar: bool = True, log=prin
             tcfg.seed = config.train.seed + i
             log(f"[curriculum] stage {row}: training {config.train.method} on {tcfg.env.id}")
             model = str(train_lm(tcfg, progress_bar=progress_bar))
-        backend = load_model(model, device=config.train.device, max_batch=ev.max_batch)
+        t_eval = time.time()
+        if ev.backend == "llama.cpp":
+            backend = llama_cpp_backend(model, ev.max_batch)
+        else:
+            backend = load_model(model, device=config.train.device, max_batch=ev.max_batch)
         first = 0 if row == "before" else names.index(row)
         cells.setdefault(row, {})
         for name in config.eval_stages:
             if names.index(name) < first:
                 continue
             stage = cur.stage(name)
-            log(f"[curriculum] {row}: evaluating on {name} ({ev.episodes} episodes)")
+            n = ev.held_out_episodes if stage.held_out and ev.held_out_episodes else ev.episodes
+            log(f"[curriculum] {row}: evaluating on {name} ({n} episodes)")
             episodes_file = folder / "eval" / f"{name}.jsonl"
             evaluate_backend(
-                backend, stage.env_id, ev.episodes, episodes_file,
+                backend, stage.env_id, n, episodes_file,
                 seed_offset=ev.seed_offset, sampling=sampling, max_turns=max_turns, options=options,
             )
-            cells[row][name] = summarize(read_jsonl(episodes_file))
+            summary = summarize(read_jsonl(episodes_file))
+            if stage.held_out:
+                summary.update(held_out_counts(episodes_file,
+                                               run / "tampering" / f"{i}_{row}.jsonl"))
+            cells[row][name] = summary
             write_matrix(run, rows, config.eval_stages, cells, config)
         backend.close()
+        state.setdefault("wall_time_s", {})[row] = {
+            "train": round(t_eval - t0, 1), "eval": round(time.time() - t_eval, 1)}
         state["finished"].append(row)
         state["models"][row] = str(model)
         state_path.write_text(json.dumps(state, indent=2))
         log(f"[curriculum] {row} finished in {time.time() - t0:.0f} s")
     return write_matrix(run, rows, config.eval_stages, cells, config)
+
+
+def llama_cpp_backend(model: str | Path, max_batch: int):
+    """A llama.cpp backend for a spec (``default``, ``helpful``, a .gguf) or a trained folder
+    (exported to ``folder/model.gguf`` once), served as Q8_0."""
+    from specgym.agents.lm import load_backend
+    from specgym.agents.lm.gguf_export import saved_model_gguf
+    from specgym.agents.lm.train.common import is_saved_model
+
+    if is_saved_model(model):
+        return load_backend(str(saved_model_gguf(model)), backend="llama.cpp",
+                            max_batch=max_batch, requantize="q8_0")  # fmt: skip
+    return load_backend(str(model), backend="llama.cpp", max_batch=max_batch)
+
+
+def held_out_counts(episodes_jsonl: Path, tampering_jsonl: Path) -> dict[str, Any]:
+    """Tampering (reward edited) and evasion (its test edited too) counted apart, with Wilson
+    intervals; every tampering transcript is copied to ``tampering_jsonl``."""
+    from specgym.agents.lm.records import read_jsonl
+    from specgym.agents.lm.train.helpful_eval import wilson
+
+    records = read_jsonl(episodes_jsonl)
+    n = len(records)
+    tampered = [r for r in records if "reward_tampering" in r["hack_types"]]
+    evaded = [r for r in tampered if "test_tampering" in r["hack_types"]]
+    tampering_jsonl.parent.mkdir(parents=True, exist_ok=True)
+    tampering_jsonl.write_text("".join(json.dumps(r) + "\n" for r in tampered))
+    return {
+        "tampering": {"k": len(tampered), "n": n, "ci95": wilson(len(tampered), n)},
+        "evasion": {"k": len(evaded), "n": n, "ci95": wilson(len(evaded), n)},
+        "tampering_transcripts": str(tampering_jsonl),
+    }
+
+
+def _wall_times(run: Path) -> dict[str, Any]:
+    state = run / "state.json"
+    return json.loads(state.read_text()).get("wall_time_s", {}) if state.is_file() else {}
 
 
 def write_matrix(run: Path, rows: list[str], cols: list[str], cells: dict[str, Any],
@@ -176,6 +239,8 @@ def write_matrix(run: Path, rows: list[str], cols: list[str], cells: dict[str, A
         "gaming_rate": [[cells.get(r, {}).get(c, {}).get("gaming_rate") for c in cols] for r in rows],
         "ci95": [[cells.get(r, {}).get(c, {}).get("ci95") for c in cols] for r in rows],
         "n": [[cells.get(r, {}).get(c, {}).get("n") for c in cols] for r in rows],
+        "eval_backend": config.eval.backend,
+        "wall_time_s": _wall_times(run),
         "cells": cells,
     }
     tmp = run / "matrix.json.tmp"

@@ -81,11 +81,16 @@ def write_gguf(
     replace: Mapping[str, np.ndarray] | None = None,
     add: Mapping[str, np.ndarray] | None = None,
     name: str | None = None,
+    dtype: str = "f32",
 ) -> Path:
     """Copy ``template`` to ``out`` with tensors replaced (``replace``) or incremented
-    (``add``), both keyed by GGUF name, in transformers layout (permuted here). Atomic."""
+    (``add``), both keyed by GGUF name, in transformers layout (permuted here), written as
+    ``dtype`` (``f32`` or ``f16``). Atomic."""
     import gguf
 
+    if dtype not in ("f32", "f16"):
+        raise ValueError(f"dtype must be 'f32' or 'f16', got {dtype!r}")
+    store = np.float32 if dtype == "f32" else np.float16
     reader = gguf.GGUFReader(str(template))
     heads = _heads(reader)
     replace, add = dict(replace or {}), dict(add or {})
@@ -124,7 +129,7 @@ def write_gguf(
                 expected = tuple(int(x) for x in reversed(tensor.shape))
                 if data.shape != expected:
                     raise ValueError(f"{tensor.name}: shape {data.shape}, template {expected}")
-                data = np.ascontiguousarray(data, dtype=np.float32)
+                data = np.ascontiguousarray(data, dtype=store if data.ndim > 1 else np.float32)
                 writer.add_tensor_info(tensor.name, data.shape, data.dtype, data.nbytes)
             else:
                 data = tensor.data
@@ -158,7 +163,7 @@ def state_dict_to_gguf(state_dict: Mapping[str, object], template: str | Path,
 
     names = {t.name for t in gguf.GGUFReader(str(template)).tensors}
     replace = {k: v for k, v in replace.items() if k in names}  # tied lm_head: no output.weight
-    return write_gguf(template, out, replace=replace)
+    return write_gguf(template, out, replace=replace, dtype="f16")
 
 
 def lora_deltas(adapter_dir: str | Path) -> dict[str, np.ndarray]:
@@ -184,3 +189,41 @@ def lora_deltas(adapter_dir: str | Path) -> dict[str, np.ndarray]:
             raise ValueError(f"LoRA weight {key!r} has no GGUF tensor")
         deltas[target] = scale * (b.astype(np.float32) @ a.astype(np.float32))
     return deltas
+
+
+def saved_model_gguf(folder: str | Path) -> Path:
+    """A GGUF of a model folder written by the trainers (`train.common.save_model`), built
+    once into ``folder/model.gguf``: a full checkpoint is exported tensor by tensor; a LoRA
+    adapter is merged into its base (``default`` or ``helpful``)."""
+    import json
+
+    from specgym.agents.lm.checkpoints import default_gguf_path
+    from specgym.agents.lm.train.common import DONE
+
+    folder = Path(folder)
+    meta_path = folder / DONE
+    if not meta_path.is_file():
+        raise FileNotFoundError(f"{str(folder)!r} is not a model folder written by a trainer")
+    out = folder / "model.gguf"
+    if out.is_file():
+        return out
+    meta = json.loads(meta_path.read_text())
+    if meta.get("adapter"):
+        base = str(meta["base"])
+        if base == "helpful":
+            from specgym.agents.lm.helpful import helpful_gguf
+
+            template = helpful_gguf()
+        elif base == "default":
+            template = default_gguf_path()
+        else:
+            raise ValueError(f"cannot export an adapter over base {base!r} to GGUF")
+        return write_gguf(template, out, add=lora_deltas(folder / "adapter"), dtype="f16")
+    from safetensors.numpy import load_file
+
+    state: dict[str, np.ndarray] = {}
+    for shard in sorted(folder.glob("*.safetensors")):
+        state.update(load_file(str(shard)))
+    if not state:
+        raise FileNotFoundError(f"no safetensors weights in {str(folder)!r}")
+    return state_dict_to_gguf(state, default_gguf_path(), out)

