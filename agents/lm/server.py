@@ -20,6 +20,23 @@ from pathlib import Path
 from specgym.agents.lm.checkpoints import default_gguf_path
 
 
+# ``python -m llama_cpp.server`` with the model loaded without llama.cpp's extra CPU buffer
+# types: their AMX path dies with SIGILL on machines that report AMX without enabling it (see
+# `specgym.agents.lm.backends.llamacpp.LlamaCppBackend`).
+_SERVER_MAIN = (
+    "import runpy, sys\n"
+    "import llama_cpp.llama_cpp as low\n"
+    "_default = low.llama_model_default_params\n"
+    "def _params():\n"
+    "    p = _default()\n"
+    "    p.use_extra_bufts = False\n"
+    "    return p\n"
+    "low.llama_model_default_params = _params\n"
+    "sys.argv[0] = 'llama_cpp.server'\n"
+    "runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)\n"
+)
+
+
 def free_port() -> int:
     """A TCP port on loopback that nothing listens on right now."""
     with socket.socket() as s:
@@ -54,7 +71,7 @@ class LocalServer:
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self.startup_timeout_s = startup_timeout_s
         self._cmd = [
-            sys.executable, "-m", "llama_cpp.server", "--model", str(self.gguf_path),
+            sys.executable, "-c", _SERVER_MAIN, "--model", str(self.gguf_path),
             "--model_alias", model_alias, "--host", "127.0.0.1", "--port", str(self.port),
             "--n_ctx", str(n_ctx),
         ]  # fmt: skip
