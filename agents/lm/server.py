@@ -19,7 +19,6 @@ from pathlib import Path
 
 from specgym.agents.lm.checkpoints import default_gguf_path
 
-
 # ``python -m llama_cpp.server`` with the model loaded without llama.cpp's extra CPU buffer
 # types: their AMX path dies with SIGILL on machines that report AMX without enabling it (see
 # `specgym.agents.lm.backends.llamacpp.LlamaCppBackend`).

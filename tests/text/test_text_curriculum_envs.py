@@ -304,6 +304,6 @@ def test_shaped_rule_is_a_named_option_and_bad_rules_are_refused():
                        seed=4)  # fmt: skip
     assert info["reward"] == 2.0 and not info["gamed"]
     env.close()
-    for env_id in TEXT_ENVS:
+    for env_id in SYCOPHANCY_TO_SUBTERFUGE.env_ids():
         with pytest.raises(ValueError, match=r"reward_rule must be one of \['paper', 'shaped'\]"):
             gym.make(env_id, reward_rule="binary")
