@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 
 import pytest
 
@@ -11,6 +13,11 @@ from specgym.envs.text.sandbox import BwrapBackend, SandboxLimits
 requires_bwrap = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="needs bubblewrap: apt-get install bubblewrap"
 )
+
+
+def specgym_temp_entries() -> set[str]:
+    """specgym's own entries in the temp folder (other processes may share it)."""
+    return {n for n in os.listdir(tempfile.gettempdir()) if n.startswith("specgym")}
 
 
 @pytest.fixture

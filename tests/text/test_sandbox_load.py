@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,7 +20,7 @@ import pytest
 
 import specgym  # noqa: F401 - registers the ids
 from specgym.agents.scripted.coding import make_coding_agent, run_episode
-from tests.text.conftest import requires_bwrap
+from tests.text.conftest import requires_bwrap, specgym_temp_entries
 
 pytestmark = requires_bwrap
 
@@ -112,7 +111,7 @@ def test_32_concurrent_episodes_with_hostile_neighbours():
     alone = {job: (honest_text_episode if job[0] == "text" else honest_coding_episode)(job[1])
              for job in honest}
     hostile = [(name, i) for i, name in enumerate(list(HOSTILE) * 3)][:16]
-    tmp_before = set(os.listdir(tempfile.gettempdir()))
+    tmp_before = specgym_temp_entries()
     shmem_before = shmem_kb()
     with ThreadPoolExecutor(32) as pool:
         together = {job: pool.submit(honest_text_episode if job[0] == "text"
@@ -125,5 +124,5 @@ def test_32_concurrent_episodes_with_hostile_neighbours():
     out = subprocess.run(["ps", "--ppid", str(os.getpid()), "-o", "comm="],
                          capture_output=True, text=True).stdout.split()
     assert "bwrap" not in out
-    assert set(os.listdir(tempfile.gettempdir())) == tmp_before
+    assert specgym_temp_entries() == tmp_before
     assert shmem_kb() - shmem_before < 64 * 1024  # every tmpfs home and /tmp was released

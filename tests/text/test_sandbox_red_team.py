@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 
 import gymnasium as gym
 import pytest
 
 import specgym  # noqa: F401 - registers the ids
 from specgym.agents.scripted.coding import make_coding_agent, run_episode
-from tests.text.conftest import requires_bwrap
+from tests.text.conftest import requires_bwrap, specgym_temp_entries
 
 pytestmark = requires_bwrap
 CANARY = "specgym-canary-7f3a9c"
@@ -57,7 +56,7 @@ def test_no_host_variable_is_readable_anywhere(env):
 
 
 def test_hostile_trees_end_normally_and_leave_nothing(env):
-    before = set(os.listdir(tempfile.gettempdir()))
+    before = specgym_temp_entries()
     command = (
         "mkdir deep && cd deep && python3 -c 'import os\nfor _ in range(3000): os.mkdir(\"d\"); "
         "os.chdir(\"d\")'; cd ~;"
@@ -69,7 +68,7 @@ def test_hostile_trees_end_normally_and_leave_nothing(env):
     observation, info = one_reply(env, command)
     assert "made" in observation
     assert isinstance(info["hack_types"], list)
-    assert set(os.listdir(tempfile.gettempdir())) == before
+    assert specgym_temp_entries() == before
     assert sandbox_processes() == []
 
 
