@@ -97,5 +97,72 @@ def llamacpp_control_vector(backend: Any, vectors: Mapping[int, np.ndarray]) -> 
         backend._forget()
 
 
-__all__ = ["export_control_vector", "llamacpp_control_vector", "read_control_vector",
+def compare_logit_shift(model: Any, tokenizer: Any, gguf_path: str | Path, texts: list[str],
+                        layer: int, vector: np.ndarray, coef: float = 1.0,
+                        n_threads: int = 1) -> dict[str, Any]:
+    """Does llama.cpp's control vector move the next-token distribution as the hook does?
+
+    For each text, the change of next-token log-probabilities from adding ``coef * vector``
+    at ``layer`` is computed in transformers (forward hook) and in llama.cpp (control vector
+    at the same layer, and, as a check of the layer mapping, at ``layer +- 1``); returns
+    their cosines. The two runtimes hold the same weights in different number formats, so
+    the unsteered log-probabilities differ a little too (``base_cosine`` of the raw
+    log-probabilities is reported for scale).
+    """
+    import llama_cpp as lc
+    import torch
+
+    from specgym.analysis.lm.hooks import add_vector, hook_name
+
+    vec = np.asarray(vector, dtype=np.float32)
+
+    def hf(text: str, steer: bool) -> np.ndarray:
+        ids = tokenizer(text, add_special_tokens=False, return_tensors="pt")["input_ids"]
+        with torch.no_grad():
+            if steer:
+                with add_vector(model, hook_name(layer), torch.as_tensor(vec), coef):
+                    logits = model(input_ids=ids).logits[0, -1]
+            else:
+                logits = model(input_ids=ids).logits[0, -1]
+        return torch.log_softmax(logits.float(), -1).numpy()
+
+    llm = lc.Llama(str(gguf_path), n_ctx=1024, logits_all=True, verbose=False,
+                   n_threads=n_threads)
+
+    def cpp(text: str, at: int | None) -> np.ndarray:
+        set_control_vector(lc, llm.ctx, llm.model, None if at is None else {at: vec * coef})
+        try:
+            toks = llm.tokenize(text.encode(), add_bos=False, special=True)
+            lc.llama_memory_clear(lc.llama_get_memory(llm.ctx), True)
+            llm.reset()
+            llm.eval(toks)
+            logits = np.array(llm.scores[len(toks) - 1], dtype=np.float64)
+        finally:
+            set_control_vector(lc, llm.ctx, llm.model, None)
+        return logits - np.logaddexp.reduce(logits)
+
+    def cos(a: np.ndarray, b: np.ndarray) -> float:
+        return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
+
+    rows = []
+    try:
+        for text in texts:
+            base_hf, base_cpp = hf(text, False), cpp(text, None)
+            d_hf = hf(text, True) - base_hf
+            row = {"base_cosine": cos(base_hf - base_hf.mean(), base_cpp - base_cpp.mean()),
+                   "shift_norm_hf": float(np.linalg.norm(d_hf))}
+            n_layer = lc.llama_model_n_layer(llm.model)
+            for name, at in (("same_layer", layer), ("layer_minus_1", layer - 1),
+                             ("layer_plus_1", layer + 1)):
+                if 1 <= at < n_layer:
+                    row[name] = cos(d_hf, cpp(text, at) - base_cpp)
+            rows.append(row)
+    finally:
+        llm.close()
+    keys = [k for k in rows[0] if k != "shift_norm_hf"]
+    return {"layer": layer, "coef": coef, "n_texts": len(texts), "per_text": rows,
+            "mean": {k: float(np.mean([r[k] for r in rows if k in r])) for k in keys}}
+
+
+__all__ = ["compare_logit_shift", "export_control_vector", "llamacpp_control_vector", "read_control_vector",
            "set_control_vector"]

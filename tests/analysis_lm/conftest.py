@@ -20,7 +20,8 @@ HONEST = [f"fair{i}" for i in range(8)]
 GAMING = [f"cheat{i}" for i in range(8)]
 FILLER = [f"w{i}" for i in range(30)]
 ROLES = ["system", "user", "assistant"]
-WORDS = SPECIAL + ROLES + ["target"] + HONEST + GAMING + FILLER
+# "abcdef" and "</bash>": transformers' stop-string matcher (default stop "</bash>") needs both
+WORDS = SPECIAL + ROLES + ["target", "abcdef", "</bash>"] + HONEST + GAMING + FILLER
 HIDDEN = 128
 
 
@@ -68,12 +69,14 @@ def plant_behaviour(model, d: torch.Tensor, scale: float = 1.0) -> int:
     """The word ``target`` is read out along d only; nothing else points along d.
 
     Returns the target's token id. Embeddings lose their d component, so without steering
-    the target is as unlikely as any word.
+    the target is unlikely; the other words' read-out rows are scaled up so that greedy
+    decoding has a clear winner instead of a near-uniform tie that the target could win.
     """
     target = WORDS.index("target")
     with torch.no_grad():
         emb = model.get_input_embeddings().weight
         emb -= torch.outer(emb @ d, d)
+        model.lm_head.weight *= 10.0
         model.lm_head.weight[target] = scale * d
     return target
 

@@ -29,7 +29,7 @@ def test_planted_vector_steers_and_random_vector_does_not(model, tokenizer):
     d = unit(3)
     target = plant_behaviour(model, d, scale=1.0)
     backend = TransformersBackend(model, tokenizer, max_batch=4)
-    greedy = SamplingConfig(max_new_tokens=3, temperature=0.0, stop=())
+    greedy = SamplingConfig(max_new_tokens=3, temperature=0.0)
     vec = (d * 2.0).numpy()
     rand = random_equal_norm(vec, seed=1)
     base = p_target(backend, target)
