@@ -156,10 +156,24 @@ def add_vector(model: nn.Module, name: str, vector: torch.Tensor, coef: float = 
             h.remove()
 
 
+@contextmanager
+def replace(model: nn.Module, name: str, fn: Callable[[torch.Tensor], torch.Tensor]
+            ) -> Iterator[None]:
+    """Replace the activation at ``name`` by ``fn(activation)`` inside the block (e.g. splice
+    a sparse autoencoder's reconstruction into the residual stream)."""
+    handles = []
+    try:
+        handles.append(_register(model, name, fn))
+        yield
+    finally:
+        for h in handles:
+            h.remove()
+
+
 def active_hooks(model: nn.Module) -> int:
     """How many forward (pre-)hooks are attached anywhere in ``model`` (0 when clean)."""
     return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules())
 
 
 __all__ = ["KINDS", "active_hooks", "add_vector", "capture", "decoder_layers", "hook_name",
-           "hook_names", "n_layers", "parse_hook"]
+           "hook_names", "n_layers", "parse_hook", "replace"]
