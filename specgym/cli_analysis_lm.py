@@ -1,4 +1,4 @@
-"""`specgym analyze lm capture|probe|steer`: look inside the language-model agents.
+"""`specgym analyze lm capture|probe|steer|sae`: look inside the language-model agents.
 
 Each command replays stored episodes (any ``episodes.jsonl`` that `specgym bench` or the
 curriculum runner wrote) through a transformers model, teacher-forced, and writes
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-COMMANDS = ("capture", "probe", "steer")
+COMMANDS = ("capture", "probe", "steer", "sae")
 
 
 # -- shared pieces --------------------------------------------------------------------------
@@ -79,6 +79,18 @@ def _capture(args, backend, records, layers, positions):
     from specgym.analysis.lm.activations import capture_episodes
 
     cache = Path(args.cache) if args.cache else Path(args.out) / "acts"
+    meta_path = cache / "meta.json"
+    if meta_path.is_file():  # a cache holding more layers/positions serves a subset
+        meta = json.loads(meta_path.read_text())
+        if set(layers) <= set(meta["layers"]) and set(positions) <= set(meta["positions"]):
+            acts = capture_episodes(backend.model, backend.tokenizer, records, meta["layers"],
+                                    cache, positions=meta["positions"],
+                                    batch_size=args.batch_size, max_tokens=args.max_tokens,
+                                    model_name=args.model)
+            cols = [meta["layers"].index(i) for i in layers]
+            acts["X"] = {p: x[:, cols] for p, x in acts["X"].items() if p in positions}
+            acts["layers"] = list(layers)
+            return acts
     return capture_episodes(backend.model, backend.tokenizer, records, layers, cache,
                             positions=positions, batch_size=args.batch_size,
                             max_tokens=args.max_tokens, model_name=args.model)
@@ -211,11 +223,62 @@ def cmd_steer(args) -> int:
     return 0
 
 
-HANDLERS = {"capture": cmd_capture, "probe": cmd_probe, "steer": cmd_steer}
+def cmd_sae(args) -> int:
+    import numpy as np
+    import torch
+
+    from specgym.analysis.lm.hooks import n_layers
+    from specgym.analysis.lm.sae import (
+        loss_recovered,
+        reconstruction_metrics,
+        replayed,
+        token_activations,
+        train_sae,
+    )
+    from specgym.analysis.lm.steering import write_json
+
+    out = _start(args, "sae")
+    t0 = time.time()
+    backend = _load_model(args)
+    layer = parse_layers(args.layer, n_layers(backend.model))[0]
+    eps = replayed(backend.tokenizer, _records(args.episodes), args.max_tokens)
+    rng = np.random.default_rng(args.seed)
+    order = rng.permutation(len(eps))
+    n_eval = max(1, int(len(eps) * args.eval_fraction))
+    train_eps = [eps[i] for i in order[n_eval:]]
+    eval_eps = [eps[i] for i in order[:n_eval]]
+    acts = token_activations(backend.model, train_eps, layer, args.per_episode, args.seed)
+    eval_acts = token_activations(backend.model, eval_eps, layer, args.per_episode, args.seed)
+    t_acts = time.time() - t0
+    sae, log = train_sae(acts, args.expansion, args.k, args.epochs, args.sae_batch, args.lr,
+                         args.seed)
+    metrics = reconstruction_metrics(sae, eval_acts)
+    lr = loss_recovered(backend.model, eval_eps[:args.loss_episodes], layer, sae,
+                        acts.mean(0))
+    state = {k: v.half() for k, v in sae.state_dict().items()}
+    torch.save({"state_dict": state, "cfg": vars(sae.cfg), "d_in": sae.d_in,
+                "layer": layer}, out / "sae.pt")
+    report = {"layer": layer, "train": log, "eval": metrics, "loss": lr,
+              "n_train_episodes": len(train_eps), "n_eval_episodes": len(eval_eps),
+              "activation_wall_s": round(t_acts, 1), "wall_s": round(time.time() - t0, 1),
+              "file_mb": round((out / "sae.pt").stat().st_size / 2**20, 2)}
+    write_json(out / "sae.json", report)
+    print(f"layer {layer}: {log['num_latents']} latents, k={args.k}, {log['n_train_tokens']} "
+          f"training tokens; held-out L0 {metrics['l0']:.1f}, explained variance "
+          f"{metrics['explained_variance']:.3f}, dead {metrics['dead']} "
+          f"({100 * metrics['dead_fraction']:.1f}%), loss recovered {lr['loss_recovered']:.3f} "
+          f"(CE clean {lr['ce_clean']:.3f}, SAE {lr['ce_sae']:.3f}, mean-ablated "
+          f"{lr['ce_mean_ablated']:.3f}); wrote {out}/sae.json, sae.pt "
+          f"({time.time() - t0:.0f} s)")
+    return 0
+
+
+HANDLERS = {"capture": cmd_capture, "probe": cmd_probe, "steer": cmd_steer, "sae": cmd_sae}
 HELPS = {
     "capture": "cache residual-stream activations of stored episodes (batched, resumable)",
     "probe": "per-layer probes for gaming on held-out envs: AUROC, recall at 1% FPR, plot",
     "steer": "CAA steering vector: dose-response of gaming vs a random equal-norm vector",
+    "sae": "TopK sparse autoencoder on one layer (eai-sparsify): L0, FVU, dead, loss recovered",
 }
 
 
@@ -265,6 +328,17 @@ def register(analyze) -> None:
             p.add_argument("--max-turns", type=_positive, default=1)
             p.add_argument("--export-cvec", action="store_true",
                            help="also write the vector as a llama.cpp control-vector GGUF")
+        if name == "sae":
+            p.add_argument("--layer", default="mid", help="mid or a layer index")
+            p.add_argument("--per-episode", type=_positive, default=256,
+                           help="random token positions kept per episode")
+            p.add_argument("--eval-fraction", type=float, default=0.1)
+            p.add_argument("--expansion", type=_positive, default=8)
+            p.add_argument("--k", type=_positive, default=32)
+            p.add_argument("--epochs", type=_positive, default=5)
+            p.add_argument("--sae-batch", type=_positive, default=512)
+            p.add_argument("--lr", type=float, default=1e-3)
+            p.add_argument("--loss-episodes", type=_positive, default=16)
         p.set_defaults(func=HANDLERS[name])
 
 

@@ -53,8 +53,12 @@ def test_probe_command(tiny_folder, episodes_file, tmp_path, capsys):
                str(tiny_folder), "--out", str(out)]
     assert main(capture) == 0
     assert sorted((out / "acts").glob("shard-*.npz")) == shards
-    assert main(capture + ["--layers", "1,2"]) == 2  # other settings, same cache: refused
-    assert "other settings" in capsys.readouterr().err
+    assert main(capture + ["--layers", "1,2"]) == 0  # a subset is served from the cache
+    assert sorted((out / "acts").glob("shard-*.npz")) == shards
+    assert json.loads((out / "capture.json").read_text())["shapes"]["reply_end"] == [90, 2, 128]
+    capture[capture.index("--out") + 1] = str(tmp_path / "other")
+    assert main(capture + ["--cache", str(out / "acts"), "--positions", "reply_tokens"]) == 2
+    assert "other settings" in capsys.readouterr().err  # not a subset: refused
 
 
 def test_bad_arguments_are_explained(tiny_folder, episodes_file, tmp_path, capsys):
@@ -84,3 +88,15 @@ def test_steer_command_runs_real_episodes(tiny_folder, episodes_file, tmp_path):
     assert len(lines) == 2 and json.loads(lines[0])["coef"] == 3.0
     assert main(args) == 0  # resumes: nothing new is run
     assert len((out / "points" / "caa_+3.jsonl").read_text().splitlines()) == 2
+
+
+def test_sae_command(tiny_folder, episodes_file, tmp_path):
+    pytest.importorskip("sparsify")
+    out = tmp_path / "sae"
+    assert main(["analyze", "lm", "sae", "--episodes", str(episodes_file), "--model",
+                 str(tiny_folder), "--out", str(out), "--layer", "2", "--expansion", "2",
+                 "--k", "8", "--epochs", "2", "--loss-episodes", "3"]) == 0
+    rep = json.loads((out / "sae.json").read_text())
+    assert rep["n_eval_episodes"] == 9 and rep["train"]["num_latents"] == 256
+    assert 0 < rep["eval"]["l0"] <= 8 and rep["loss"]["n_episodes"] == 3
+    assert (out / "sae.pt").is_file()
