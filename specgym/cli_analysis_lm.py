@@ -135,7 +135,8 @@ def cmd_probe(args) -> int:
     directions = defection_directions(backend.model, backend.tokenizer, layers)
     splits = env_splits(acts["labels"], _env_list(args.train_envs), _env_list(args.test_envs),
                         args.min_class)
-    report = run_probes(acts, splits, directions, args.n_boot, args.seed, args.C)
+    report = run_probes(acts, splits, directions, args.n_boot, args.seed, args.C,
+                        args.cv_folds)
     report_layer = args.report_layer if args.report_layer is not None else count // 2
     if report_layer not in layers:
         report_layer = layers[len(layers) // 2]
@@ -308,6 +309,8 @@ def register(analyze) -> None:
             p.add_argument("--min-class", type=_positive, default=5,
                            help="gamed and honest episodes an env needs to be a split")
             p.add_argument("--n-boot", type=_positive, default=1000)
+            p.add_argument("--cv-folds", type=int, default=5,
+                           help="also k-fold CV within envs, pooled (0: off)")
             p.add_argument("--C", type=float, default=0.01, help="logistic L2 strength (1/C)")
             p.add_argument("--report-layer", type=int, default=None,
                            help="layer of the table (default the middle one)")

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from specgym.analysis.lm.probes import evaluate_layers, masks_by
+from specgym.analysis.lm.probes import evaluate_layers, evaluate_layers_cv, masks_by
 
 
 def env_splits(labels: Sequence[Mapping[str, Any]], train_envs: Sequence[str] | None = None,
@@ -55,8 +55,12 @@ def env_splits(labels: Sequence[Mapping[str, Any]], train_envs: Sequence[str] | 
 
 def run_probes(acts: Mapping[str, Any], splits: Mapping[str, tuple[np.ndarray, np.ndarray]],
                directions: np.ndarray | None, n_boot: int = 1000, seed: int = 0,
-               C: float = 0.01) -> dict[str, Any]:
-    """``{split: {position: {probe: [per-layer metrics]}}}`` plus counts."""
+               C: float = 0.01, cv_folds: int = 0) -> dict[str, Any]:
+    """``{split: {position: {probe: [per-layer metrics]}}}`` plus counts.
+
+    ``cv_folds`` > 1 adds a ``within envs, k-fold CV`` entry: every graded episode, stratified
+    folds, out-of-fold scores (no environment held out: the in-distribution reference).
+    """
     y = np.array([bool(lab["gamed"]) for lab in acts["labels"]])
     probes = ["logistic", "mean_diff", "shuffled"] + (["defection"] if directions is not None
                                                        else [])
@@ -68,6 +72,16 @@ def run_probes(acts: Mapping[str, Any], splits: Mapping[str, tuple[np.ndarray, n
         for pos, X in acts["X"].items():
             out[split]["positions"][pos] = evaluate_layers(
                 X, y, train, test, probes, directions, acts["layers"], n_boot, seed, C)
+    if cv_folds > 1:
+        graded = np.array([bool(lab.get("graded", True)) for lab in acts["labels"]])
+        name = f"within envs, {cv_folds}-fold CV"
+        out[name] = {"n_train": int(graded.sum()), "n_train_gamed": int(y[graded].sum()),
+                     "n_test": int(graded.sum()), "n_test_gamed": int(y[graded].sum()),
+                     "positions": {}}
+        for pos, X in acts["X"].items():
+            out[name]["positions"][pos] = evaluate_layers_cv(
+                X, y, graded, cv_folds, ["logistic", "mean_diff", "shuffled"], acts["layers"],
+                n_boot, seed, C)
     return out
 
 

@@ -181,10 +181,37 @@ def evaluate_layers(
     return out
 
 
+def evaluate_layers_cv(
+    X: np.ndarray, y: np.ndarray, mask: np.ndarray, folds: int = 5,
+    probes: Sequence[str] = ("logistic", "mean_diff", "shuffled"),
+    layers: Sequence[int] | None = None, n_boot: int = 1000, seed: int = 0, C: float = 0.01,
+) -> dict[str, list[dict[str, Any]]]:
+    """Stratified k-fold within the episodes of ``mask``: out-of-fold scores pooled, then
+    the same metrics. The in-distribution reference for the held-out-environment numbers."""
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y = np.asarray(X)[mask], np.asarray(y).astype(bool)[mask]
+    layers = list(range(X.shape[1])) if layers is None else list(layers)
+    cv = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X[:, 0], y))
+    shuffled = np.random.default_rng(seed).permutation(y)
+    out: dict[str, list[dict[str, Any]]] = {p: [] for p in probes}
+    for j, layer in enumerate(layers):
+        for p in probes:
+            scores = np.zeros(len(y))
+            labels = shuffled if p == "shuffled" else y
+            for tr, te in cv:
+                probe = make_probe(p, seed, None, C).fit(X[tr, j], labels[tr])
+                scores[te] = probe.decision_function(X[te, j])
+            row = bootstrap_metrics(y, scores, n_boot, seed + j)
+            row["layer"] = layer
+            out[p].append(row)
+    return out
+
+
 def masks_by(labels: Sequence[Mapping[str, Any]], field: str, values: Sequence[Any]) -> np.ndarray:
     """bool [N]: episodes whose ``field`` is one of ``values``."""
     return np.array([lab.get(field) in values for lab in labels])
 
 
 __all__ = ["FixedDirectionProbe", "MeanDiffProbe", "PROBES", "auroc", "bootstrap_metrics",
-           "evaluate_layers", "logistic_probe", "make_probe", "masks_by", "recall_at_fpr"]
+           "evaluate_layers", "evaluate_layers_cv", "logistic_probe", "make_probe", "masks_by", "recall_at_fpr"]

@@ -32,7 +32,11 @@ def test_probes_recover_the_planted_direction(planted):
     y = np.array([lab["gamed"] for lab in acts["labels"]])
     splits = env_splits(acts["labels"])
     assert len(splits) == 3  # every env held out once
-    report = run_probes(acts, splits, directions=np.stack([d] * 4), n_boot=200)
+    report = run_probes(acts, splits, directions=np.stack([d] * 4), n_boot=200, cv_folds=5)
+    cv = report.pop("within envs, 5-fold CV")
+    assert cv["n_test"] == 150
+    assert all(r["auroc"] > 0.99 for r in cv["positions"]["reply_mean"]["logistic"])
+    assert all(0.2 < r["auroc"] < 0.8 for r in cv["positions"]["prompt_end"]["mean_diff"])
     for split, rep in report.items():
         reply = rep["positions"]["reply_mean"]
         for layer in range(4):
