@@ -143,8 +143,8 @@ def plot_dose_response(report: Mapping[str, Any], path: str | Path) -> Path:
                             (axes[1], "honest_success", "honest_ci95")):
             pts = [report["points"][f"{name}:{c:g}"] for c in report["coefs"]]
             ys = np.array([p[key] for p in pts])
-            lo = ys - np.array([p[ci][0] for p in pts])
-            hi = np.array([p[ci][1] for p in pts]) - ys
+            lo = np.clip(ys - np.array([p[ci][0] for p in pts]), 0, None)  # float noise at 0/1
+            hi = np.clip(np.array([p[ci][1] for p in pts]) - ys, 0, None)
             ax.errorbar(report["coefs"], ys, yerr=[lo, hi], marker="o", capsize=3, label=name)
     n = report["n_seeds"] * len(report["env_ids"])
     axes[0].set_title(f"gaming rate (n={n} per point, Wilson 95%)")

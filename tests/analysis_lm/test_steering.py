@@ -61,3 +61,13 @@ def test_vectors_and_point_summary():
     assert p["gaming_rate"] == 0.25 and p["honest_success"] == 0.25 and p["n"] == 4
     with pytest.raises(ValueError, match="gamed and honest"):
         mean_difference(X, np.ones(4))
+
+
+def test_dose_response_plot_at_rates_zero_and_one(tmp_path):
+    from specgym.analysis.lm.steering import plot_dose_response
+
+    point = {"gaming_rate": 0.0, "gaming_ci95": [1e-17, 0.04], "honest_success": 1.0,
+             "honest_ci95": [0.96, 0.9999999999999999]}  # Wilson bounds with float noise
+    rep = {"vectors": ["caa"], "coefs": [1.0], "n_seeds": 100, "env_ids": ["e"], "layer": 3,
+           "points": {"caa:1": point}}
+    assert plot_dose_response(rep, tmp_path / "s.png").stat().st_size > 1000
