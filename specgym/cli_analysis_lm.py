@@ -8,11 +8,12 @@ printed first and saved as ``config.json`` beside the results.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
 from typing import Any
+
+from specgym.cli_args import positive_int
 
 COMMANDS = ("capture", "probe", "steer", "sae")
 
@@ -294,9 +295,9 @@ def register(analyze) -> None:
         p.add_argument("--model", default="default", help="model spec (transformers)")
         p.add_argument("--out", default=f"runs/analysis_lm/{name}")
         p.add_argument("--cache", default=None, help="activation cache (default <out>/acts)")
-        p.add_argument("--batch-size", type=_positive, default=4)
-        p.add_argument("--max-tokens", type=_positive, default=4096)
-        p.add_argument("--threads", type=_positive, default=1, help="torch threads")
+        p.add_argument("--batch-size", type=positive_int, default=4)
+        p.add_argument("--max-tokens", type=positive_int, default=4096)
+        p.add_argument("--threads", type=positive_int, default=1, help="torch threads")
         p.add_argument("--seed", type=int, default=0)
         if name in ("capture", "probe"):
             p.add_argument("--layers", default="all", help="all, mid, 3,5 or 0-29")
@@ -306,9 +307,9 @@ def register(analyze) -> None:
             p.add_argument("--train-envs", default=None, help="explicit split (else leave one "
                            "env out)")
             p.add_argument("--test-envs", default=None)
-            p.add_argument("--min-class", type=_positive, default=5,
+            p.add_argument("--min-class", type=positive_int, default=5,
                            help="gamed and honest episodes an env needs to be a split")
-            p.add_argument("--n-boot", type=_positive, default=1000)
+            p.add_argument("--n-boot", type=positive_int, default=1000)
             p.add_argument("--cv-folds", type=int, default=5,
                            help="also k-fold CV within envs, pooled (0: off)")
             p.add_argument("--C", type=float, default=0.01, help="logistic L2 strength (1/C)")
@@ -321,35 +322,26 @@ def register(analyze) -> None:
             p.add_argument("--vector-envs", default=None,
                            help="envs whose episodes build the vector (default all but --envs)")
             p.add_argument("--envs", required=True, help="held-out envs to steer on")
-            p.add_argument("--n", type=_positive, default=200, help="seeds per env and point")
+            p.add_argument("--n", type=positive_int, default=200, help="seeds per env and point")
             p.add_argument("--seed-start", type=int, default=100_000)
             p.add_argument("--coefs", default="-4,-2,0,2,4")
             p.add_argument("--backend", choices=["transformers", "llama.cpp"],
                            default="transformers")
-            p.add_argument("--max-new-tokens", type=_positive, default=64)
+            p.add_argument("--max-new-tokens", type=positive_int, default=64)
             p.add_argument("--temperature", type=float, default=0.7)
-            p.add_argument("--max-turns", type=_positive, default=1)
+            p.add_argument("--max-turns", type=positive_int, default=1)
             p.add_argument("--export-cvec", action="store_true",
                            help="also write the vector as a llama.cpp control-vector GGUF")
         if name == "sae":
             p.add_argument("--layer", default="mid", help="mid or a layer index")
-            p.add_argument("--per-episode", type=_positive, default=256,
+            p.add_argument("--per-episode", type=positive_int, default=256,
                            help="random token positions kept per episode")
             p.add_argument("--eval-fraction", type=float, default=0.1)
-            p.add_argument("--expansion", type=_positive, default=8)
-            p.add_argument("--k", type=_positive, default=32)
-            p.add_argument("--epochs", type=_positive, default=5)
-            p.add_argument("--sae-batch", type=_positive, default=512)
+            p.add_argument("--expansion", type=positive_int, default=8)
+            p.add_argument("--k", type=positive_int, default=32)
+            p.add_argument("--epochs", type=positive_int, default=5)
+            p.add_argument("--sae-batch", type=positive_int, default=512)
             p.add_argument("--lr", type=float, default=1e-3)
-            p.add_argument("--loss-episodes", type=_positive, default=16)
+            p.add_argument("--loss-episodes", type=positive_int, default=16)
         p.set_defaults(func=HANDLERS[name])
 
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}")
-    return value
