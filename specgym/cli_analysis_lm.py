@@ -278,7 +278,7 @@ def cmd_sae(args) -> int:
 HANDLERS = {"capture": cmd_capture, "probe": cmd_probe, "steer": cmd_steer, "sae": cmd_sae}
 HELPS = {
     "capture": "cache residual-stream activations of stored episodes (batched, resumable)",
-    "probe": "per-layer probes for gaming on held-out envs: AUROC, recall at 1% FPR, plot",
+    "probe": "per-layer probes for gaming on held-out envs: AUROC, recall at 1%% FPR, plot",
     "steer": "CAA steering vector: dose-response of gaming vs a random equal-norm vector",
     "sae": "TopK sparse autoencoder on one layer (eai-sparsify): L0, FVU, dead, loss recovered",
 }

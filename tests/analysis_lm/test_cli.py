@@ -100,3 +100,10 @@ def test_sae_command(tiny_folder, episodes_file, tmp_path):
     assert rep["n_eval_episodes"] == 9 and rep["train"]["num_latents"] == 256
     assert 0 < rep["eval"]["l0"] <= 8 and rep["loss"]["n_episodes"] == 3
     assert (out / "sae.pt").is_file()
+
+
+@pytest.mark.parametrize("command", ["capture", "probe", "steer", "sae"])
+def test_help_renders(command, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["analyze", "lm", command, "--help"])
+    assert stop.value.code == 0 and "--episodes" in capsys.readouterr().out
