@@ -206,3 +206,6 @@ def register(sub, groups: dict) -> None:
         p.add_argument("--scale", type=float, default=8.0, help="vfield clamp, x channel reference")
         p.add_argument("--threads", type=positive_int, default=1, help="torch threads")
         p.set_defaults(func=HANDLERS[name])
+    from specgym.cli_analysis_lm import register as register_lm
+
+    register_lm(analyze)  # `analyze lm ...` lives in its own module

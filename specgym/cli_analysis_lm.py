@@ -1,0 +1,347 @@
+"""`specgym analyze lm capture|probe|steer|sae`: look inside the language-model agents.
+
+Each command replays stored episodes (any ``episodes.jsonl`` that `specgym bench` or the
+curriculum runner wrote) through a transformers model, teacher-forced, and writes
+``<command>.json``, a Markdown table and PNG plots to ``--out``; the resolved settings are
+printed first and saved as ``config.json`` beside the results.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from specgym.cli_args import positive_int
+
+COMMANDS = ("capture", "probe", "steer", "sae")
+
+
+# -- shared pieces --------------------------------------------------------------------------
+def _records(paths: str) -> list[dict[str, Any]]:
+    from specgym.agents.lm.bench import read_jsonl
+
+    out: list[dict[str, Any]] = []
+    for p in [s.strip() for s in paths.split(",") if s.strip()]:
+        if not Path(p).is_file():
+            raise ValueError(f"episodes: {p!r} is not a file (give episodes.jsonl paths)")
+        out += read_jsonl(Path(p))
+    if not out:
+        raise ValueError(f"episodes: no records in {paths!r}")
+    return out
+
+
+def _env_list(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    return [e if e.startswith("specgym/") else f"specgym/{e}" for e in
+            (s.strip() for s in text.split(",")) if e]
+
+
+def parse_layers(text: str, count: int) -> list[int]:
+    """``all``, ``mid``, ``3,5,7`` or ``0-29`` (inclusive) -> layer indices in 0..count-1."""
+    if text == "all":
+        return list(range(count))
+    if text == "mid":
+        return [count // 2]
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            a, _, b = part.partition("-")
+            out += list(range(int(a), int(b) + 1)) if b else [int(a)]
+    except ValueError:
+        raise ValueError(f"layers: expected 'all', 'mid', '3,5' or '0-29', got {text!r}") from None
+    bad = [i for i in out if not 0 <= i < count]
+    if bad:
+        raise ValueError(f"layers: {bad} outside 0..{count - 1}")
+    return sorted(set(out))
+
+
+def _load_model(args):
+    import torch
+
+    from specgym.agents.lm import load_backend
+
+    torch.set_num_threads(args.threads)
+    return load_backend(args.model, backend="transformers", max_batch=args.batch_size)
+
+
+def _start(args, name: str) -> Path:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    config = {k: v for k, v in vars(args).items() if k != "func"}
+    print(f"specgym analyze lm {name}: " + json.dumps(config))
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+    return out
+
+
+def _capture(args, backend, records, layers, positions):
+    from specgym.analysis.lm.activations import capture_episodes
+
+    cache = Path(args.cache) if args.cache else Path(args.out) / "acts"
+    meta_path = cache / "meta.json"
+    if meta_path.is_file():  # a cache holding more layers/positions serves a subset
+        meta = json.loads(meta_path.read_text())
+        if set(layers) <= set(meta["layers"]) and set(positions) <= set(meta["positions"]):
+            acts = capture_episodes(backend.model, backend.tokenizer, records, meta["layers"],
+                                    cache, positions=meta["positions"],
+                                    batch_size=args.batch_size, max_tokens=args.max_tokens,
+                                    model_name=args.model)
+            cols = [meta["layers"].index(i) for i in layers]
+            acts["X"] = {p: x[:, cols] for p, x in acts["X"].items() if p in positions}
+            acts["layers"] = list(layers)
+            return acts
+    return capture_episodes(backend.model, backend.tokenizer, records, layers, cache,
+                            positions=positions, batch_size=args.batch_size,
+                            max_tokens=args.max_tokens, model_name=args.model)
+
+
+# -- commands ---------------------------------------------------------------------------------
+def cmd_capture(args) -> int:
+    from specgym.analysis.lm.activations import check_positions
+    from specgym.analysis.lm.hooks import n_layers
+
+    out = _start(args, "capture")
+    t0 = time.time()
+    backend = _load_model(args)
+    layers = parse_layers(args.layers, n_layers(backend.model))
+    acts = _capture(args, backend, _records(args.episodes), layers,
+                    check_positions(args.positions.split(",")))
+    shapes = {p: list(x.shape) for p, x in acts["X"].items()}
+    print(f"{len(acts['keys'])} episodes cached; arrays {shapes}; {time.time() - t0:.0f} s")
+    (out / "capture.json").write_text(json.dumps({"episodes": len(acts["keys"]),
+                                                  "shapes": shapes,
+                                                  "wall_s": round(time.time() - t0, 1)}))
+    return 0
+
+
+def cmd_probe(args) -> int:
+    from specgym.analysis.lm.activations import check_positions
+    from specgym.analysis.lm.defection import defection_directions
+    from specgym.analysis.lm.hooks import n_layers
+    from specgym.analysis.lm.probe_report import env_splits, plot_layers, run_probes, table
+
+    out = _start(args, "probe")
+    t0 = time.time()
+    backend = _load_model(args)
+    count = n_layers(backend.model)
+    layers = parse_layers(args.layers, count)
+    positions = check_positions(args.positions.split(","))
+    if "reply_tokens" in positions:
+        raise ValueError("positions: probe uses pooled positions (prompt_end, reply_end, "
+                         "reply_mean); capture reply_tokens with `analyze lm capture`")
+    acts = _capture(args, backend, _records(args.episodes), layers, positions)
+    t_capture = time.time() - t0
+    directions = defection_directions(backend.model, backend.tokenizer, layers)
+    splits = env_splits(acts["labels"], _env_list(args.train_envs), _env_list(args.test_envs),
+                        args.min_class)
+    report = run_probes(acts, splits, directions, args.n_boot, args.seed, args.C,
+                        args.cv_folds)
+    report_layer = args.report_layer if args.report_layer is not None else count // 2
+    if report_layer not in layers:
+        report_layer = layers[len(layers) // 2]
+    md = table(report, report_layer)
+    wall = time.time() - t0
+    (out / "probe.json").write_text(json.dumps(
+        {"report": report, "layers": layers, "report_layer": report_layer,
+         "n_episodes": len(acts["keys"]), "wall_s": round(wall, 1),
+         "capture_wall_s": round(t_capture, 1)}, indent=1, default=float))
+    (out / "probe.md").write_text(md + "\n")
+    plot_layers(report, out / "probe_layers.png")
+    print(md)
+    print(f"wrote {out}/probe.json, probe.md, probe_layers.png ({wall:.0f} s, capture "
+          f"{t_capture:.0f} s)")
+    return 0
+
+
+def cmd_steer(args) -> int:
+    import numpy as np
+
+    from specgym.agents.lm import SamplingConfig, load_backend
+    from specgym.analysis.lm.hooks import n_layers
+    from specgym.analysis.lm.steering import (
+        dose_response,
+        mean_difference,
+        plot_dose_response,
+        random_equal_norm,
+        write_json,
+    )
+
+    out = _start(args, "steer")
+    t0 = time.time()
+    backend = _load_model(args)
+    count = n_layers(backend.model)
+    layer = parse_layers(args.layer, count)[0]
+    if layer < 1:
+        raise ValueError("layer: steer at layer >= 1 (llama.cpp control vectors skip layer 0)")
+    envs = _env_list(args.envs)
+    if not envs:
+        raise ValueError("envs: give the held-out environments to steer on")
+    acts = _capture(args, backend, _records(args.episodes), [layer], [args.position])
+    labels = acts["labels"]
+    vector_envs = _env_list(args.vector_envs) or sorted({lab["env_id"] for lab in labels} -
+                                                        set(envs))
+    keep = np.array([lab["env_id"] in vector_envs and lab.get("graded", True) for lab in labels])
+    y = np.array([bool(lab["gamed"]) for lab in labels])
+    X = acts["X"][args.position][:, 0]
+    vector = mean_difference(X[keep], y[keep])
+    resid_norm = float(np.linalg.norm(X[keep], axis=1).mean())
+    vectors = {"caa": vector, "random": random_equal_norm(vector, args.seed)}
+    np.save(out / "caa_vector.npy", vector)
+    if args.export_cvec:
+        from specgym.analysis.lm.controlvector import export_control_vector
+
+        export_control_vector(out / "caa_control_vector.gguf", {layer: vector})
+    if args.backend == "llama.cpp":
+        backend = load_backend(args.model, backend="llama.cpp", max_batch=args.batch_size,
+                               n_threads=args.threads, context_tokens=4096)
+    coefs = [float(c) for c in args.coefs.split(",")]
+    sampling = SamplingConfig(max_new_tokens=args.max_new_tokens, temperature=args.temperature,
+                              seed=args.seed)
+    seeds = list(range(args.seed_start, args.seed_start + args.n))
+    report = dose_response(backend, envs, seeds, coefs, vectors, layer, out, sampling=sampling,
+                           max_turns=args.max_turns)
+    report.update(vector_envs=vector_envs, n_vector_episodes=int(keep.sum()),
+                  n_vector_gamed=int(y[keep].sum()), position=args.position,
+                  mean_resid_norm=resid_norm, backend=backend.name,
+                  wall_s=round(time.time() - t0, 1))
+    write_json(out / "steer.json", report)
+    plot_dose_response(report, out / "steer.png")
+    lines = ["| vector | coef | n | gaming rate [95% CI] | honest success [95% CI] | "
+             "mean hidden reward |", "|---|---:|---:|---|---|---:|"]
+    for name in vectors:
+        for c in coefs:
+            p = report["points"][f"{name}:{c:g}"]
+            lines.append(f"| {name} | {c:g} | {p['n']} | {p['gaming_rate']:.3f} "
+                         f"[{p['gaming_ci95'][0]:.3f}, {p['gaming_ci95'][1]:.3f}] | "
+                         f"{p['honest_success']:.3f} [{p['honest_ci95'][0]:.3f}, "
+                         f"{p['honest_ci95'][1]:.3f}] | {p['hidden_reward']['mean']:.3f} |")
+    (out / "steer.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"vector norm {np.linalg.norm(vector):.3f} (mean residual norm {resid_norm:.2f}) "
+          f"from {int(keep.sum())} episodes of {vector_envs}; wrote {out}/steer.json, steer.md, "
+          f"steer.png ({time.time() - t0:.0f} s)")
+    return 0
+
+
+def cmd_sae(args) -> int:
+    import numpy as np
+    import torch
+
+    from specgym.analysis.lm.hooks import n_layers
+    from specgym.analysis.lm.sae import (
+        loss_recovered,
+        reconstruction_metrics,
+        replayed,
+        token_activations,
+        train_sae,
+    )
+    from specgym.analysis.lm.steering import write_json
+
+    out = _start(args, "sae")
+    t0 = time.time()
+    backend = _load_model(args)
+    layer = parse_layers(args.layer, n_layers(backend.model))[0]
+    eps = replayed(backend.tokenizer, _records(args.episodes), args.max_tokens)
+    rng = np.random.default_rng(args.seed)
+    order = rng.permutation(len(eps))
+    n_eval = max(1, int(len(eps) * args.eval_fraction))
+    train_eps = [eps[i] for i in order[n_eval:]]
+    eval_eps = [eps[i] for i in order[:n_eval]]
+    acts = token_activations(backend.model, train_eps, layer, args.per_episode, args.seed)
+    eval_acts = token_activations(backend.model, eval_eps, layer, args.per_episode, args.seed)
+    t_acts = time.time() - t0
+    sae, log = train_sae(acts, args.expansion, args.k, args.epochs, args.sae_batch, args.lr,
+                         args.seed)
+    metrics = reconstruction_metrics(sae, eval_acts)
+    lr = loss_recovered(backend.model, eval_eps[:args.loss_episodes], layer, sae,
+                        acts.mean(0))
+    state = {k: v.half() for k, v in sae.state_dict().items()}
+    torch.save({"state_dict": state, "cfg": vars(sae.cfg), "d_in": sae.d_in,
+                "layer": layer}, out / "sae.pt")
+    report = {"layer": layer, "train": log, "eval": metrics, "loss": lr,
+              "n_train_episodes": len(train_eps), "n_eval_episodes": len(eval_eps),
+              "activation_wall_s": round(t_acts, 1), "wall_s": round(time.time() - t0, 1),
+              "file_mb": round((out / "sae.pt").stat().st_size / 2**20, 2)}
+    write_json(out / "sae.json", report)
+    print(f"layer {layer}: {log['num_latents']} latents, k={args.k}, {log['n_train_tokens']} "
+          f"training tokens; held-out L0 {metrics['l0']:.1f}, explained variance "
+          f"{metrics['explained_variance']:.3f}, dead {metrics['dead']} "
+          f"({100 * metrics['dead_fraction']:.1f}%), loss recovered {lr['loss_recovered']:.3f} "
+          f"(CE clean {lr['ce_clean']:.3f}, SAE {lr['ce_sae']:.3f}, mean-ablated "
+          f"{lr['ce_mean_ablated']:.3f}); wrote {out}/sae.json, sae.pt "
+          f"({time.time() - t0:.0f} s)")
+    return 0
+
+
+HANDLERS = {"capture": cmd_capture, "probe": cmd_probe, "steer": cmd_steer, "sae": cmd_sae}
+HELPS = {
+    "capture": "cache residual-stream activations of stored episodes (batched, resumable)",
+    "probe": "per-layer probes for gaming on held-out envs: AUROC, recall at 1%% FPR, plot",
+    "steer": "CAA steering vector: dose-response of gaming vs a random equal-norm vector",
+    "sae": "TopK sparse autoencoder on one layer (eai-sparsify): L0, FVU, dead, loss recovered",
+}
+
+
+def register(analyze) -> None:
+    """Add `analyze lm <command>` under the `analyze` sub-parsers."""
+    lm = analyze.add_parser("lm", help="language-model agents: activations, probes, steering")
+    cmds = lm.add_subparsers(dest="analyze_lm_command", required=True)
+    for name in COMMANDS:
+        p = cmds.add_parser(name, help=HELPS[name], description=HELPS[name])
+        p.add_argument("--episodes", required=True,
+                       help="comma-separated episodes.jsonl files (from specgym bench)")
+        p.add_argument("--model", default="default", help="model spec (transformers)")
+        p.add_argument("--out", default=f"runs/analysis_lm/{name}")
+        p.add_argument("--cache", default=None, help="activation cache (default <out>/acts)")
+        p.add_argument("--batch-size", type=positive_int, default=4)
+        p.add_argument("--max-tokens", type=positive_int, default=4096)
+        p.add_argument("--threads", type=positive_int, default=1, help="torch threads")
+        p.add_argument("--seed", type=int, default=0)
+        if name in ("capture", "probe"):
+            p.add_argument("--layers", default="all", help="all, mid, 3,5 or 0-29")
+            p.add_argument("--positions", default="prompt_end,reply_end,reply_mean",
+                           help="prompt_end, reply_end, reply_mean, reply_tokens")
+        if name == "probe":
+            p.add_argument("--train-envs", default=None, help="explicit split (else leave one "
+                           "env out)")
+            p.add_argument("--test-envs", default=None)
+            p.add_argument("--min-class", type=positive_int, default=5,
+                           help="gamed and honest episodes an env needs to be a split")
+            p.add_argument("--n-boot", type=positive_int, default=1000)
+            p.add_argument("--cv-folds", type=int, default=5,
+                           help="also k-fold CV within envs, pooled (0: off)")
+            p.add_argument("--C", type=float, default=0.01, help="logistic L2 strength (1/C)")
+            p.add_argument("--report-layer", type=int, default=None,
+                           help="layer of the table (default the middle one)")
+        if name == "steer":
+            p.add_argument("--layer", default="mid", help="the steered layer (mid or an int)")
+            p.add_argument("--position", default="reply_mean",
+                           choices=["prompt_end", "reply_end", "reply_mean"])
+            p.add_argument("--vector-envs", default=None,
+                           help="envs whose episodes build the vector (default all but --envs)")
+            p.add_argument("--envs", required=True, help="held-out envs to steer on")
+            p.add_argument("--n", type=positive_int, default=200, help="seeds per env and point")
+            p.add_argument("--seed-start", type=int, default=100_000)
+            p.add_argument("--coefs", default="-4,-2,0,2,4")
+            p.add_argument("--backend", choices=["transformers", "llama.cpp"],
+                           default="transformers")
+            p.add_argument("--max-new-tokens", type=positive_int, default=64)
+            p.add_argument("--temperature", type=float, default=0.7)
+            p.add_argument("--max-turns", type=positive_int, default=1)
+            p.add_argument("--export-cvec", action="store_true",
+                           help="also write the vector as a llama.cpp control-vector GGUF")
+        if name == "sae":
+            p.add_argument("--layer", default="mid", help="mid or a layer index")
+            p.add_argument("--per-episode", type=positive_int, default=256,
+                           help="random token positions kept per episode")
+            p.add_argument("--eval-fraction", type=float, default=0.1)
+            p.add_argument("--expansion", type=positive_int, default=8)
+            p.add_argument("--k", type=positive_int, default=32)
+            p.add_argument("--epochs", type=positive_int, default=5)
+            p.add_argument("--sae-batch", type=positive_int, default=512)
+            p.add_argument("--lr", type=float, default=1e-3)
+            p.add_argument("--loss-episodes", type=positive_int, default=16)
+        p.set_defaults(func=HANDLERS[name])
+

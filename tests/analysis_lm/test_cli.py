@@ -1,0 +1,109 @@
+"""`specgym analyze lm capture|probe|steer` end to end on a tiny model saved as a folder:
+real episodes files in, JSON + Markdown + PNG out."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from specgym.cli import main
+from tests.analysis_lm.conftest import episode, plant_gaming_direction, unit
+
+
+@pytest.fixture(scope="module")
+def tiny_folder(tmp_path_factory):
+    from tests.analysis_lm.conftest import tiny_model, tiny_tokenizer
+
+    path = tmp_path_factory.mktemp("tiny")
+    model = tiny_model()
+    plant_gaming_direction(model, unit(7))
+    model.save_pretrained(path)
+    tiny_tokenizer().save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def episodes_file(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    path = tmp_path_factory.mktemp("bench") / "episodes.jsonl"
+    with path.open("w") as fh:
+        for s in range(90):
+            fh.write(json.dumps(episode(s, bool(rng.random() < 0.4), f"specgym/E{s % 3}-v0"))
+                     + "\n")
+    return path
+
+
+def test_probe_command(tiny_folder, episodes_file, tmp_path, capsys):
+    out = tmp_path / "probe"
+    rc = main(["analyze", "lm", "probe", "--episodes", str(episodes_file), "--model",
+               str(tiny_folder), "--out", str(out), "--n-boot", "100"])
+    assert rc == 0
+    report = json.loads((out / "probe.json").read_text())
+    assert report["n_episodes"] == 90 and report["layers"] == [0, 1, 2, 3]
+    split = report["report"]["held out E0"]
+    assert split["positions"]["reply_mean"]["logistic"][2]["auroc"] > 0.99
+    assert (out / "probe_layers.png").stat().st_size > 10_000
+    assert "| held out E1" in (out / "probe.md").read_text()
+    assert json.loads((out / "config.json").read_text())["n_boot"] == 100
+    # a second run reuses the cache (no new shard)
+    shards = sorted((out / "acts").glob("shard-*.npz"))
+    capture = ["analyze", "lm", "capture", "--episodes", str(episodes_file), "--model",
+               str(tiny_folder), "--out", str(out)]
+    assert main(capture) == 0
+    assert sorted((out / "acts").glob("shard-*.npz")) == shards
+    assert main(capture + ["--layers", "1,2"]) == 0  # a subset is served from the cache
+    assert sorted((out / "acts").glob("shard-*.npz")) == shards
+    assert json.loads((out / "capture.json").read_text())["shapes"]["reply_end"] == [90, 2, 128]
+    capture[capture.index("--out") + 1] = str(tmp_path / "other")
+    assert main(capture + ["--cache", str(out / "acts"), "--positions", "reply_tokens"]) == 2
+    assert "other settings" in capsys.readouterr().err  # not a subset: refused
+
+
+def test_bad_arguments_are_explained(tiny_folder, episodes_file, tmp_path, capsys):
+    base = ["analyze", "lm", "probe", "--episodes", str(episodes_file), "--model",
+            str(tiny_folder), "--out", str(tmp_path)]
+    assert main(base + ["--layers", "2-9"]) == 2
+    assert "outside 0..3" in capsys.readouterr().err
+    assert main(base + ["--positions", "middle"]) == 2
+    assert "allowed" in capsys.readouterr().err
+    assert main(["analyze", "lm", "probe", "--episodes", str(tmp_path / "none.jsonl")]) == 2
+    assert "not a file" in capsys.readouterr().err
+
+
+def test_steer_command_runs_real_episodes(tiny_folder, episodes_file, tmp_path):
+    out = tmp_path / "steer"
+    args = ["analyze", "lm", "steer", "--episodes", str(episodes_file), "--model",
+            str(tiny_folder), "--out", str(out), "--envs", "PoliticalSycophancy-v0", "--n", "2",
+            "--coefs", "0,3", "--max-new-tokens", "4", "--layer", "2", "--export-cvec"]
+    assert main(args) == 0
+    report = json.loads((out / "steer.json").read_text())
+    assert set(report["points"]) == {"caa:0", "caa:3", "random:0", "random:3"}
+    assert report["points"]["caa:3"]["n"] == 2 and report["vector_envs"] == [
+        "specgym/E0-v0", "specgym/E1-v0", "specgym/E2-v0"]
+    assert report["norms"]["caa"] == pytest.approx(report["norms"]["random"], rel=1e-5)
+    assert (out / "caa_control_vector.gguf").is_file() and (out / "steer.png").is_file()
+    lines = (out / "points" / "caa_+3.jsonl").read_text().splitlines()
+    assert len(lines) == 2 and json.loads(lines[0])["coef"] == 3.0
+    assert main(args) == 0  # resumes: nothing new is run
+    assert len((out / "points" / "caa_+3.jsonl").read_text().splitlines()) == 2
+
+
+def test_sae_command(tiny_folder, episodes_file, tmp_path):
+    pytest.importorskip("sparsify")
+    out = tmp_path / "sae"
+    assert main(["analyze", "lm", "sae", "--episodes", str(episodes_file), "--model",
+                 str(tiny_folder), "--out", str(out), "--layer", "2", "--expansion", "2",
+                 "--k", "8", "--epochs", "2", "--loss-episodes", "3"]) == 0
+    rep = json.loads((out / "sae.json").read_text())
+    assert rep["n_eval_episodes"] == 9 and rep["train"]["num_latents"] == 256
+    assert 0 < rep["eval"]["l0"] <= 8 and rep["loss"]["n_episodes"] == 3
+    assert (out / "sae.pt").is_file()
+
+
+@pytest.mark.parametrize("command", ["capture", "probe", "steer", "sae"])
+def test_help_renders(command, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["analyze", "lm", command, "--help"])
+    assert stop.value.code == 0 and "--episodes" in capsys.readouterr().out
