@@ -19,7 +19,7 @@ TASK = "fizzbuzz"
 
 @pytest.fixture(scope="module", params=BOTH)
 def env(request):
-    env = make_env(grader=request.param, grade_timeout_s=4.0)
+    env = make_env(grader=request.param, grade_timeout_s=10.0)
     yield env
     env.close()
 
