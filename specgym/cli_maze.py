@@ -225,11 +225,11 @@ def cmd_vectors(args) -> int:
     _write(out, "vectors", report, args)
     state, _ = picture_maze(difficulty)
     save_vector_pictures(policy, state, args.layer, args.coefficient, out / "vectors.png", args.env)
-    base = report["baseline"]["median_p_towards_cheese"]["median"]
     for name in ("cheese_vector", "random_vector", "top_right_vector"):
         if name not in report:
             continue
         r = report[name]
+        base = r.get("baseline", report["baseline"])["median_p_towards_cheese"]["median"]
         d = r["delta_p_towards_cheese"]
         print(f"{name}: median P(step to cheese) {base:.3f} -> {r['median_p_towards_cheese']['median']:.3f};"
               f" mean change {d['mean']:+.4f} [{d['ci95'][0]:+.4f}, {d['ci95'][1]:+.4f}];"
