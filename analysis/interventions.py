@@ -84,9 +84,14 @@ class Edit:
         return m[:, None].to(device)
 
     def select(self, idx: np.ndarray, n: int) -> Edit:
-        """This edit for the samples `idx` of a batch of n (per-sample rows picked, rest shared)."""
+        """This edit for the samples `idx` of a batch of n (per-sample rows picked, rest shared).
+
+        Per-sample: a value of shape (n, C, H, W) or (n, C), cells as an (n, 2) int array or an
+        (n, H, W) bool mask; anything else is shared by every sample.
+        """
         value, cells = self.value, self.cells
-        if isinstance(value, (torch.Tensor, np.ndarray)) and value.ndim == 4 and value.shape[0] == n:
+        per_sample = isinstance(value, (torch.Tensor, np.ndarray)) and value.ndim in (2, 4)
+        if per_sample and value.shape[0] == n:  # (N, C, H, W) or, for a linear layer, (N, C)
             value = value[torch.as_tensor(idx) if isinstance(value, torch.Tensor) else idx]
         per_sample_cells = isinstance(cells, np.ndarray) and cells.dtype != bool
         mask = (isinstance(cells, torch.Tensor) and cells.dtype == torch.bool) or (

@@ -91,10 +91,10 @@ def wrapper_sps(num_envs: int, seconds: float) -> float | None:
 def mazes_per_second(seconds: float, batch: int = 1024) -> float:
     maze = MazeBatch(batch, "hard", obs_mode="grid")
     ids = np.arange(batch)
-    maze.generate(ids)  # compile
+    maze.restart(ids)  # compile
     made, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        maze.generate(ids)
+        maze.restart(ids)
         made += batch
     return made / (time.perf_counter() - start)
 

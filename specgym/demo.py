@@ -27,11 +27,12 @@ def run_maze_demo(out: Path, num_envs: int = 256, steps: int = 2000, seed: int =
         start = time.perf_counter()
         for _ in range(steps):
             _, _, term, trunc, info = env.step(rng.integers(0, 15, num_envs))
-            if "_gamed" in info:
-                mask = info["_gamed"]
+            if "final_info" in info:  # SAME_STEP autoreset: the ended episodes' keys
+                final = info["final_info"]
+                mask = final["_gamed"]
                 ended += int(mask.sum())
-                cheese += int(info["cheese_reached"][mask].sum())
-                gamed += int(info["gamed"][mask].sum())
+                cheese += int(final["cheese_reached"][mask].sum())
+                gamed += int(final["gamed"][mask].sum())
         seconds = time.perf_counter() - start
         summary[name] = {
             "env_steps": num_envs * steps,
