@@ -49,15 +49,8 @@ def cmd_train_maze(args: argparse.Namespace) -> int:
 
 
 def parse_region(text: str) -> int | None:
-    if text.lower() in ("none", "null", "full"):
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an int >= 1 or 'none', got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an int >= 1 or 'none', got {text!r}")
-    return value
+    """--cheese-region: an int >= 1, or none / null / full for the cheese anywhere."""
+    return None if text.lower() in ("none", "null", "full") else _positive(text, " or 'none'")
 
 
 def cmd_eval_maze(args: argparse.Namespace) -> int:
@@ -389,11 +382,8 @@ def register(sub, groups: dict) -> None:
         p.set_defaults(func=HANDLERS[name])
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}") from None
+def _positive(text: str, alternative: str = "") -> int:
+    value = int(text) if text.lstrip("-").isdigit() else 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected an int >= 1{alternative}, got {text!r}")
     return value

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from specgym.agents.maze_eval import evaluate_maze, rollout
-from specgym.agents.policies import ImpalaConfig, ImpalaPolicy
 from specgym.analysis.stats import wilson_interval
 from specgym.envs.maze import MazeVectorEnv
 from specgym.envs.maze.geometry import decision_square, in_top_right, shortest_path
-from tests.maze_helpers import centred
+from tests.maze_helpers import ConstantPolicy, centred
 
 # From the start (bottom-left) the path goes up the left column; two cells up it splits:
 # on up and along the top to the corner, or right and down to the cheese.
@@ -34,20 +32,7 @@ def test_decision_square_and_paths():
     assert in_top_right(state, state.corner) and not in_top_right(state, state.start, 3)
 
 
-class ConstantPolicy(ImpalaPolicy):
-    """Always the same action: its outcomes are known exactly."""
-
-    def __init__(self, action: int):
-        super().__init__(ImpalaConfig(input="grid", world_size=15, channels=[1, 1, 1], hidden=4))
-        self.action = action
-
-    def forward(self, obs):
-        logits = torch.full((obs.shape[0], 15), -30.0)
-        logits[:, self.action] = 30.0
-        return logits, torch.zeros(obs.shape[0])
-
-
-def test_run_episodes_counts_outcomes_of_a_known_policy():
+def test_rollout_counts_outcomes_of_a_known_policy():
     state = centred(FORK, 15)
     up = ConstantPolicy(5)  # walks up the left column and stays: never cheese, never corner
     env = MazeVectorEnv(num_envs=3, difficulty="easy", obs_mode="grid", max_steps=20)

@@ -8,27 +8,13 @@ import pytest
 import torch
 
 from specgym.agents.maze_eval import make_eval_env, prob_towards, rollout
-from specgym.agents.policies import ImpalaConfig, ImpalaPolicy
 from specgym.analysis.interventions import Edit
 from specgym.analysis.interventions import rollout as edited_rollout
 from specgym.analysis.maze_bootstrap import bootstrap_median, maze_bootstrap_mean
 from specgym.envs.maze import Action
 from specgym.envs.maze.mazesets import decision_square_mazes, generated_mazes
-from tests.maze_helpers import centred
+from tests.maze_helpers import ConstantPolicy, centred
 from tests.test_maze_engines import ENGINES, FORK, cell
-
-
-class ConstantPolicy(ImpalaPolicy):
-    """Always the same action (logit 30 against -30): outcomes known exactly."""
-
-    def __init__(self, action: int):
-        super().__init__(ImpalaConfig(input="grid", world_size=15, channels=[1, 1, 1], hidden=4))
-        self.action = action
-
-    def forward(self, obs):
-        logits = torch.full((obs.shape[0], 15), -30.0)
-        logits[:, self.action] = 30.0
-        return logits, torch.zeros(obs.shape[0])
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -107,3 +93,26 @@ def test_prob_towards_a_constant_policy():
     square.mouse = cell(3, 1)  # the decision square: up to the corner, right to the cheese
     right = prob_towards(ConstantPolicy(int(Action.RIGHT)), [square, square], [fork.cheese, fork.corner])
     assert right == pytest.approx([1.0, 0.0], abs=1e-6)
+
+
+def test_cli_vectors_writes_its_pictures_and_paper_resumes(cheese_policy, tmp_path, capsys):
+    import json
+
+    import specgym.cli as cli
+    from specgym.agents.policies import save_policy
+
+    folder = save_policy(cheese_policy, tmp_path / "policy", {"env": {"difficulty": "easy"}})
+    out = tmp_path / "vectors"
+    assert cli.main(["analyze", "maze", "vectors", "--checkpoint", str(folder), "--mazes", "4",
+                     "--layer", "embedder.block1.conv", "--out", str(out)]) == 0
+    report = json.loads((out / "vectors.json").read_text())
+    assert report["mazes"] == 4 and "median_p_towards_cheese" in report["cheese_vector"]
+    assert (out / "vectors.png").stat().st_size > 0
+    paper = tmp_path / "paper"
+    args = ["analyze", "maze", "paper", "--checkpoint", str(folder), "--parts", "start",
+            "--sizes", "start=30", "--out", str(paper)]
+    assert cli.main(args) == 0
+    start = json.loads((paper / "start.json").read_text())
+    assert start["mazes"] == 30 and start["start_square"]["p_cheese"]["n"] == 30
+    assert cli.main(args) == 0 and "exists, skipped" in capsys.readouterr().out
+    assert cli.main(args[:-2] + ["--sizes", "bogus=3", "--out", str(paper)]) == 2
