@@ -43,7 +43,16 @@ def cmd_train_maze(args: argparse.Namespace) -> int:
     from specgym.config import load_config
 
     config = load_config(MazeTrainConfig, args.config, args.overrides)
-    run = train_maze(config, progress_bar=not args.no_progress)
+    wrap_env, callbacks = None, None
+    if config.env.world is not None:  # a world: its levels come from the configured sampler
+        from specgym.curricula.levels import CurriculumParts
+
+        Path(config.run_dir).mkdir(parents=True, exist_ok=True)
+        parts = CurriculumParts(config.sampler, config.env.world,
+                                int(config.env.kwargs.get("corner_size", 1)),
+                                Path(config.run_dir) / "levels.jsonl")
+        wrap_env, callbacks = parts.wrap_env, [parts.callback()]
+    run = train_maze(config, progress_bar=not args.no_progress, wrap_env=wrap_env, callbacks=callbacks)
     print(f"final policy: {run / 'final' / 'policy'} (SB3: {run / 'final' / 'ppo.zip'})")
     return 0
 

@@ -17,7 +17,7 @@ network, a scripted agent), so this module needs nothing from `specgym.agents`.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -11,7 +11,7 @@ every order), memoized on what is left, since discounting factors out of the rem
 from __future__ import annotations
 
 from collections import deque
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -75,7 +75,7 @@ def _keys_optimal(level: WorldState, gamma: float) -> float:
     dist = np.array([[distances(level.walls, p)[q] for q in points] for p in points])
     nk = len(keys)
 
-    @lru_cache(maxsize=None)
+    @cache
     def best(pos: int, inventory: int, keys_left: frozenset, chests_left: frozenset) -> float:
         value = 0.0
         for k in keys_left:

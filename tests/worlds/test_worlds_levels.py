@@ -24,7 +24,7 @@ def test_every_item_is_reachable_from_the_mouse(world, generator):
     for state in levels(world, size=11, generator=generator, distribution="test"):
         state.validate(11)
         dist = distances(state.walls, state.mouse)
-        assert all(dist[cell] > 0 for cell in zip(*np.nonzero(state.items)))
+        assert all(dist[cell] > 0 for cell in zip(*np.nonzero(state.items), strict=True))
         assert dist[state.corner] >= 0
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gymnasium as gym
 import numpy as np
-import pytest
 
 import specgym  # noqa: F401
 from specgym.envs.worlds import Move, parse_level
