@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -226,6 +227,7 @@ class LevelCurriculum(VecEnvWrapper):
         self.current = np.zeros(self.num_envs, dtype=np.int64)
         self.history: list[np.ndarray] = []
         self.counts = {"episodes": 0, "replayed": 0, "disambiguating": 0}
+        self.replayed_ids: Counter = Counter()
 
     def _start(self, ids) -> None:
         for i in ids:
@@ -238,6 +240,8 @@ class LevelCurriculum(VecEnvWrapper):
             self.current[i] = draw.level_id
             self.counts["episodes"] += 1
             self.counts["replayed"] += draw.replayed
+            if draw.replayed:
+                self.replayed_ids[draw.level_id] += 1
             self.counts["disambiguating"] += self.world_spec.disambiguating(level, self.corner_size)
 
     def reset(self) -> np.ndarray:
@@ -258,7 +262,11 @@ class LevelCurriculum(VecEnvWrapper):
         return obs, rewards, dones, infos
 
     def take_counts(self) -> dict:
+        """Episodes started since the last call: how many, how many replays, how many on
+        disambiguating levels, and the five most replayed level ids with their counts."""
         counts, self.counts = self.counts, {"episodes": 0, "replayed": 0, "disambiguating": 0}
+        counts["top_replayed"] = [[int(i), int(k)] for i, k in self.replayed_ids.most_common(5)]
+        self.replayed_ids = Counter()
         return counts
 
 

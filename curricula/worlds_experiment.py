@@ -2,13 +2,13 @@
 disambiguating levels (cheese anywhere), domain randomization vs prioritized level replay.
 
 Every cell trains the same small IMPALA network with the same PPO settings and step budget
-(`configs/worlds_corner_plr.yaml` with `env.kwargs.test_share=alpha`, `sampler.name`,
+(`configs/worlds_corner_experiment.yaml` with `env.kwargs.test_share=alpha`, `sampler.name`,
 `env.seed`, `sampler.seed`), then evaluates the final policy on 1000 levels with the cheese
 anywhere (off-distribution: P(cheese), P(corner first), return as a fraction of optimal) and
 1000 training levels (on-distribution return). Cells run one after another; a killed run
 resumes from its last checkpoint, a finished cell is skipped.
 
-    nice -n 10 python -m specgym.curricula.worlds_experiment run --steps 150000 --out runs/worlds_exp
+    nice -n 10 python -m specgym.curricula.worlds_experiment run --steps 80000 --out runs/worlds_exp
     python -m specgym.curricula.worlds_experiment report --out runs/worlds_exp
 """
 
@@ -25,7 +25,7 @@ import torch
 
 ALPHAS = (0.0, 1e-3, 1e-2, 1e-1)
 SAMPLERS = ("dr", "plr")
-CONFIG = "configs/worlds_corner_plr.yaml"
+CONFIG = "configs/worlds_corner_experiment.yaml"
 
 
 def cell_overrides(alpha: float, sampler: str, seed: int, steps: int, run_dir: Path) -> list[str]:
@@ -155,7 +155,7 @@ def main(argv=None) -> None:
     sub = parser.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run")
     r.add_argument("--out", default="runs/worlds_exp")
-    r.add_argument("--steps", type=int, default=150_000)
+    r.add_argument("--steps", type=int, default=80_000)
     r.add_argument("--seeds", type=int, default=2)
     r.add_argument("--episodes", type=int, default=1000)
     r.set_defaults(func=run)

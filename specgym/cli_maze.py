@@ -351,7 +351,9 @@ def register(sub, groups: dict) -> None:
     p.add_argument("--png", type=str, default=None, help="also write the maze as a PNG here")
     p.set_defaults(func=cmd_maze_show)
 
-    p = groups["train"].add_parser("maze", help="PPO on the mazes (stable-baselines3); resumes")
+    p = groups["train"].add_parser(
+        "maze", help="PPO on the mazes or a world (specgym/CheeseInCorner-v0, ...; sampler.name = dr, "
+        "plr or accel) with stable-baselines3; resumes")
     p.add_argument("--config", default=None, help="YAML config (e.g. configs/maze_region5.yaml)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("overrides", nargs="*", help="dotted overrides, e.g. ppo.total_timesteps=100000")

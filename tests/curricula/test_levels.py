@@ -160,6 +160,19 @@ def test_tiny_ppo_run_with_plr_logs_replays_and_disambiguating_share(tmp_path):
     rows = [json.loads(line) for line in (run / "levels.jsonl").read_text().splitlines()]
     assert len(rows) == 6 and rows[-1]["buffer_size"] == 8
     assert sum(r["replayed"] for r in rows) > 0
+    assert any(r["top_replayed"] for r in rows)
     share = sum(r["disambiguating"] for r in rows) / sum(r["episodes"] for r in rows)
     assert 0.2 < share < 0.8
     assert (run / "final" / "policy" / "policy.pt").exists()
+
+
+def test_cli_trains_a_world_with_a_sampler(tmp_path, capsys):
+    from specgym.cli import main
+
+    code = main(["train", "maze", "--config", "configs/worlds_corner_plr.yaml", "--no-progress",
+                 "sampler.name=accel", "sampler.buffer_size=4", "env.num_envs=4", "env.kwargs.size=7",
+                 "ppo.n_steps=16", "ppo.total_timesteps=256", "policy.channels=[2,2,2]",
+                 "policy.hidden=8", f"run_dir={tmp_path}"])
+    assert code == 0
+    assert (tmp_path / "levels.jsonl").read_text().count("\n") == 4
+    assert "final policy" in capsys.readouterr().out
