@@ -9,6 +9,7 @@ anywhere (off-distribution: P(cheese), P(corner first), return as a fraction of 
 resumes from its last checkpoint, a finished cell is skipped.
 
     nice -n 10 python -m specgym.curricula.worlds_experiment run --steps 80000 --out runs/worlds_exp
+    nice -n 10 python -m specgym.curricula.worlds_experiment run --samplers accel --out runs/worlds_exp
     python -m specgym.curricula.worlds_experiment report --out runs/worlds_exp
 """
 
@@ -24,7 +25,7 @@ import numpy as np
 import torch
 
 ALPHAS = (0.0, 1e-3, 1e-2, 1e-1)
-SAMPLERS = ("dr", "plr")
+SAMPLERS = ("dr", "plr", "accel")
 CONFIG = "configs/worlds_corner_experiment.yaml"
 
 
@@ -71,7 +72,7 @@ def run(args) -> None:
 
     torch.set_num_threads(1)
     out = Path(args.out)
-    for seed, alpha, sampler in itertools.product(range(args.seeds), ALPHAS, SAMPLERS):
+    for seed, alpha, sampler in itertools.product(range(args.seeds), ALPHAS, args.samplers):
         run_dir = out / f"{sampler}_a{alpha:g}_s{seed}"
         result = run_dir / "eval.json"
         if result.exists():
@@ -117,7 +118,12 @@ def report(args) -> None:
             "on_return_fraction": [round(c["train"]["return_fraction"]["mean"], 3) for c in got],
             "steps": got[0]["steps"], "train_wall_s": [c["train_wall_s"] for c in got],
         })
-    (out / "table.json").write_text(json.dumps(rows, indent=2))
+    thresholds = {}
+    for sampler in SAMPLERS:
+        hit = [r["alpha"] for r in rows if r["sampler"] == sampler and r["p_cheese"] >= 0.5]
+        if any(r["sampler"] == sampler for r in rows):
+            thresholds[sampler] = min(hit) if hit else None
+    (out / "table.json").write_text(json.dumps({"rows": rows, "alpha_threshold": thresholds}, indent=2))
     print("| sampler | alpha | seeds | P(cheese) off [95% CI] | P(corner first) off [95% CI] | "
           "per-seed P(cheese) | on-dist return / optimal | train s |")
     print("|---|---|---|---|---|---|---|---|")
@@ -127,6 +133,8 @@ def report(args) -> None:
         print(f"| {r['sampler']} | {r['alpha']:g} | {r['seeds']} | {r['p_cheese']:.3f} [{lo:.3f}, {hi:.3f}] | "
               f"{r['p_corner_first']:.3f} [{clo:.3f}, {chi:.3f}] | {r['p_cheese_per_seed']} | "
               f"{r['on_return_fraction']} | {r['train_wall_s']} |")
+    print("alpha threshold (smallest alpha with pooled off-distribution P(cheese) >= 0.5): "
+          + ", ".join(f"{k} {v if v is not None else 'none in the grid'}" for k, v in thresholds.items()))
     if args.plot and rows:
         import matplotlib
 
@@ -158,6 +166,7 @@ def main(argv=None) -> None:
     r.add_argument("--steps", type=int, default=80_000)
     r.add_argument("--seeds", type=int, default=2)
     r.add_argument("--episodes", type=int, default=1000)
+    r.add_argument("--samplers", nargs="+", choices=SAMPLERS, default=["dr", "plr"])
     r.set_defaults(func=run)
     p = sub.add_parser("report")
     p.add_argument("--out", default="runs/worlds_exp")

@@ -176,3 +176,21 @@ def test_cli_trains_a_world_with_a_sampler(tmp_path, capsys):
     assert code == 0
     assert (tmp_path / "levels.jsonl").read_text().count("\n") == 4
     assert "final policy" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_experiment_runner_trains_evaluates_skips_and_reports(tmp_path, monkeypatch, capsys):
+    from specgym.curricula import worlds_experiment as exp
+
+    monkeypatch.setattr(exp, "ALPHAS", (0.0, 0.1))
+    args = ["run", "--steps", "512", "--seeds", "1", "--episodes", "30", "--samplers", "dr",
+            "--out", str(tmp_path)]
+    exp.main(args)
+    first = (tmp_path / "dr_a0_s0" / "eval.json").read_text()
+    exp.main(args)  # finished cells are skipped, not retrained
+    assert (tmp_path / "dr_a0_s0" / "eval.json").read_text() == first
+    cell = json.loads(first)
+    assert cell["test"]["episodes"] == 30 and "--config configs/worlds_corner_experiment.yaml" in cell["command"]
+    exp.main(["report", "--out", str(tmp_path), "--plot", str(tmp_path / "p.png")])
+    out = capsys.readouterr().out
+    assert "| dr | 0 | 1 |" in out and "| dr | 0.1 | 1 |" in out and (tmp_path / "p.png").exists()
