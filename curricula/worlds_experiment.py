@@ -95,12 +95,25 @@ def run(args) -> None:
               f"{report['train']['return_fraction']['mean']:.3f}; {report['cell_wall_s']} s", flush=True)
 
 
+def effective_share(levels_log: Path) -> float | None:
+    """The share of training episodes that started on a disambiguating level (levels.jsonl)."""
+    if not levels_log.exists():
+        return None
+    rows = [json.loads(line) for line in levels_log.read_text().splitlines() if line.strip()]
+    episodes = sum(r["episodes"] for r in rows)
+    return round(sum(r["disambiguating"] for r in rows) / episodes, 4) if episodes else None
+
+
 def report(args) -> None:
     """One row per (sampler, alpha): seeds pooled (Wilson over all episodes) and per seed."""
     from specgym.envs.worlds.evaluate import wilson
 
     out = Path(args.out)
-    cells = [json.loads(p.read_text()) for p in sorted(out.glob("*/eval.json"))]
+    cells = []
+    for path in sorted(out.glob("*/eval.json")):
+        cell = json.loads(path.read_text())
+        cell["disambiguating_share"] = effective_share(path.parent / "levels.jsonl")
+        cells.append(cell)
     rows = []
     for sampler, alpha in itertools.product(SAMPLERS, ALPHAS):
         got = [c for c in cells if c["sampler"] == sampler and c["alpha"] == alpha]
@@ -116,6 +129,7 @@ def report(args) -> None:
             "p_cheese_per_seed": [round(c["test"]["p_true_goal"]["rate"], 3) for c in got],
             "off_return_fraction": [round(c["test"]["return_fraction"]["mean"], 3) for c in got],
             "on_return_fraction": [round(c["train"]["return_fraction"]["mean"], 3) for c in got],
+            "train_disambiguating_share": [c["disambiguating_share"] for c in got],
             "steps": got[0]["steps"], "train_wall_s": [c["train_wall_s"] for c in got],
         })
     thresholds = {}
@@ -125,14 +139,14 @@ def report(args) -> None:
             thresholds[sampler] = min(hit) if hit else None
     (out / "table.json").write_text(json.dumps({"rows": rows, "alpha_threshold": thresholds}, indent=2))
     print("| sampler | alpha | seeds | P(cheese) off [95% CI] | P(corner first) off [95% CI] | "
-          "per-seed P(cheese) | on-dist return / optimal | train s |")
-    print("|---|---|---|---|---|---|---|---|")
+          "per-seed P(cheese) | on-dist return / optimal | disambiguating share in training | train s |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         lo, hi = r["p_cheese_ci95"]
         clo, chi = r["p_corner_first_ci95"]
         print(f"| {r['sampler']} | {r['alpha']:g} | {r['seeds']} | {r['p_cheese']:.3f} [{lo:.3f}, {hi:.3f}] | "
               f"{r['p_corner_first']:.3f} [{clo:.3f}, {chi:.3f}] | {r['p_cheese_per_seed']} | "
-              f"{r['on_return_fraction']} | {r['train_wall_s']} |")
+              f"{r['on_return_fraction']} | {r['train_disambiguating_share']} | {r['train_wall_s']} |")
     print("alpha threshold (smallest alpha with pooled off-distribution P(cheese) >= 0.5): "
           + ", ".join(f"{k} {v if v is not None else 'none in the grid'}" for k, v in thresholds.items()))
     if args.plot and rows:
