@@ -45,7 +45,17 @@ def cmd_train_maze(args: argparse.Namespace) -> int:
     from specgym.config import load_config
 
     config = load_config(MazeTrainConfig, args.config, args.overrides)
-    run = train_maze(config, progress_bar=not args.no_progress)
+    wrap_env, callbacks = None, None
+    if config.env.world is not None:  # a world: its levels come from the configured sampler
+        from specgym.curricula.levels import CurriculumParts
+
+        Path(config.run_dir).mkdir(parents=True, exist_ok=True)
+        parts = CurriculumParts(config.sampler, config.env.world,
+                                int(config.env.kwargs.get("corner_size", 1)),
+                                Path(config.run_dir) / "levels.jsonl")
+        wrap_env, callbacks = parts.wrap_env, [parts.callback()]
+    run = train_maze(config, progress_bar=not args.no_progress, wrap_env=wrap_env,
+                     callbacks=callbacks)
     print(f"final policy: {run / 'final' / 'policy'} (SB3: {run / 'final' / 'ppo.zip'})")
     return 0
 
@@ -340,7 +350,9 @@ def register(sub, groups: dict) -> None:
     p.add_argument("--png", type=str, default=None, help="also write the maze as a PNG here")
     p.set_defaults(func=cmd_maze_show)
 
-    p = groups["train"].add_parser("maze", help="PPO on the mazes (stable-baselines3); resumes")
+    p = groups["train"].add_parser(
+        "maze", help="PPO on the mazes or a world (specgym/CheeseInCorner-v0, ...; sampler.name = "
+        "dr, plr or accel) with stable-baselines3; resumes")
     p.add_argument("--config", default=None, help="YAML config (e.g. configs/maze_region5.yaml)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("overrides", nargs="*", help="dotted overrides, e.g. ppo.total_timesteps=100000")
