@@ -1,142 +1,213 @@
-"""Evaluate a maze policy: how often it reaches the cheese, and how often the corner instead.
+"""Evaluate a maze policy: the one rollout, the one "probability of stepping towards X", and
+the report `specgym eval maze` prints. `specgym analyze maze` runs the same functions with
+activation edits (`specgym.analysis.interventions` passes an `act` that applies them).
 
 Two measurements, both with 95% confidence intervals:
 - episodes from the start on a chosen distribution (cheese anywhere, or in the top-right n x n):
   P(cheese reached), P(top-right corner reached first), mean steps, time-out rate;
-- decision-square mazes (cheese outside the top-right 5x5, where the paths to the cheese and to
-  the corner split): rollouts with the mouse placed on the decision square, P(cheese reached
-  before the corner), and the policy's probability of stepping towards the cheese there.
+- the decision-square maze set (`specgym.envs.maze.mazesets.decision_square_mazes`): rollouts
+  with the mouse placed on the decision square that stop at the cheese or the corner, and the
+  policy's probability of stepping towards the cheese / the corner there.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 import gymnasium as gym
 import numpy as np
 import torch
 
 import specgym  # noqa: F401  (registers the ids)
-from specgym.agents.policies.impala import ImpalaPolicy
 from specgym.analysis.stats import mean_ci, rate
-from specgym.envs.maze import MazeEnv, MazeState
 from specgym.envs.maze.actions import ACTION_DCOL, ACTION_DROW
-from specgym.envs.maze.geometry import decision_square, in_top_right, shortest_path
-
-
-def run_episodes(policy: ImpalaPolicy, env, seed: int,
-                 states: list[MazeState] | None = None, stop_at_corner: bool = False) -> dict:
-    """One episode per env slot, stepped together; returns per-episode outcome arrays."""
-    n = env.num_envs
-    options = {"states": states} if states is not None else None
-    obs, _ = env.reset(seed=seed, options=options)
-    gen = torch.Generator().manual_seed(seed)
-    done = np.zeros(n, dtype=bool)
-    out = {k: np.zeros(n, dtype=bool) for k in ("cheese_reached", "gamed", "truncated")}
-    steps = np.zeros(n, dtype=np.int64)
-    at_corner = np.zeros(n, dtype=bool)
-    while not done.all():
-        actions = policy.act(obs, generator=gen)
-        obs, _, term, trunc, info = env.step(actions)
-        if stop_at_corner:  # decision-square rollouts end at whichever goal comes first
-            top, right = env.batch.corners()
-            at_corner = (env.batch.mouse[:, 0] == top) & (env.batch.mouse[:, 1] == right) & ~term
-        new = (term | trunc | at_corner) & ~done
-        ended = info.get("final_info", info)  # SAME_STEP envs (procgen) nest the episode keys
-        if "_gamed" in ended:
-            out["gamed"] |= new & ended["_gamed"] & ended["gamed"]
-            steps[new & ended["_steps"]] = ended["steps"][new & ended["_steps"]]
-        if stop_at_corner:
-            out["gamed"] |= new & at_corner
-            steps[new & ~term] = env.batch.steps[new & ~term]
-        out["cheese_reached"] |= new & term
-        out["truncated"] |= new & trunc & ~term & ~at_corner
-        done |= new
-    out["steps"] = steps
-    return out
-
-
-def decision_square_mazes(count: int, difficulty: str, seed: int) -> list[tuple[MazeState, tuple]]:
-    """Mazes (cheese anywhere) with a decision square and the cheese outside the top-right 5x5."""
-    env = MazeEnv(difficulty=difficulty, obs_mode="grid")
-    found, s = [], seed
-    while len(found) < count:
-        env.reset(seed=s)
-        s += 1
-        state = env.get_state()
-        if in_top_right(state, state.cheese, 5):
-            continue
-        square = decision_square(state)
-        if square is not None:
-            found.append((state, square))
-    return found
-
-
-def prob_towards(policy: ImpalaPolicy, states: list[MazeState], targets: list[tuple], obs_mode: str,
-                 difficulty: str) -> np.ndarray:
-    """The policy's probability of the actions that move the mouse one cell towards each target."""
-    env = MazeEnv(difficulty=difficulty, obs_mode=obs_mode)
-    env.reset(seed=0)
-    obs = []
-    for state in states:
-        env.set_state(state)
-        obs.append(env.batch.obs[0].copy())
-    with torch.no_grad():
-        probs = torch.softmax(policy(torch.as_tensor(np.stack(obs)))[0], -1).numpy()
-    result = np.zeros(len(states))
-    for k, (state, target) in enumerate(zip(states, targets, strict=True)):
-        nxt = shortest_path(state.walls, state.mouse, target)[1]
-        move = (nxt[0] - state.mouse[0], nxt[1] - state.mouse[1])
-        hits = (ACTION_DROW == move[0]) & (ACTION_DCOL == move[1])
-        result[k] = probs[k, hits].sum()
-    return result
-
+from specgym.envs.maze.engine import ENGINES
+from specgym.envs.maze.geometry import shortest_path
+from specgym.envs.maze.mazesets import DECISION_SEED, decision_square_mazes
+from specgym.envs.maze.render import grid_planes, rgb_frame
+from specgym.envs.maze.state import MazeState
 
 ENV_IDS = {"native": "specgym/Maze-v0", "procgen": "specgym/ProcgenMaze-v0"}
+EPISODE_LIMIT = 500
+OUTCOMES = ("cheese_reached", "corner_first", "corner_reached", "reached_target", "timed_out")
+
+Act = Callable[[torch.Tensor, np.ndarray], torch.Tensor]
+"""act(obs of the live envs, their slot indices) -> logits (the default: policy(obs)[0])."""
 
 
 def make_eval_env(env: str, num_envs: int, difficulty: str, obs_mode: str,
-                  cheese_region: int | None = None):
-    if env not in ENV_IDS:
-        raise ValueError(f"env: expected one of {sorted(ENV_IDS)}, got {env!r}")
-    kwargs = {"num_threads": 0} if env == "procgen" else {}
+                  cheese_region: int | None = None, max_steps: int = EPISODE_LIMIT):
+    """A vector maze on the named engine (procgen's episodes always last up to 500 steps)."""
+    if env not in ENGINES:
+        raise ValueError(f"env: expected one of {list(ENGINES)}, got {env!r}")
+    kwargs = {"max_steps": max_steps} if env == "native" else {}
     return gym.make_vec(ENV_IDS[env], num_envs=num_envs, difficulty=difficulty, obs_mode=obs_mode,
                         cheese_region=cheese_region, **kwargs)
 
 
-def evaluate_maze(policy: ImpalaPolicy, difficulty: str, cheese_region: int | None,
-                  episodes: int = 1000, decision_mazes: int = 500, seed: int = 10_000,
-                  env: str = "native") -> dict:
-    """Both measurements on the native maze or on procgen's real game (same mazes for the
-    decision squares: native-generated mazes written into procgen)."""
+@torch.no_grad()
+def rollout(policy, venv, seed: int = 0, states: Sequence[MazeState] | None = None,
+            max_steps: int = EPISODE_LIMIT, stop_at_corner: bool = False,
+            targets: Sequence[tuple[int, int]] | None = None, deterministic: bool = False,
+            act: Act | None = None) -> dict[str, np.ndarray]:
+    """One episode per env slot (slot i plays states[i], or the maze of seed `seed + i`).
+
+    Only the live envs are fed to the policy. An episode ends on the cheese, at `max_steps`
+    (or the env's own limit), on the maze's top-right cell with `stop_at_corner`, and on its
+    target when `targets` are given. Returns per-episode arrays:
+
+    | key            | meaning                                                            |
+    |----------------|--------------------------------------------------------------------|
+    | cheese_reached | ate the cheese                                                     |
+    | corner_first   | stood on the top-right cell before (or instead of) the cheese      |
+    | corner_reached | stood on the top-right cell at all                                 |
+    | reached_target | stood on targets[i] (False without targets)                        |
+    | timed_out      | none of cheese / corner stop / target before the limit              |
+    | steps          | steps taken                                                         |
+    """
+    n = venv.num_envs
+    if states is not None and len(states) != n:
+        raise ValueError(f"states: expected {n} MazeStates (one per env), got {len(states)}")
+    if targets is not None and len(targets) != n:
+        raise ValueError(f"targets: expected {n} cells, got {len(targets)}")
+    act = act or (lambda obs, idx: policy(obs)[0])
+    obs, _ = venv.reset(seed=seed, options=None if states is None else {"states": list(states)})
+    gen = torch.Generator().manual_seed(seed)
+    out = {k: np.zeros(n, dtype=bool) for k in OUTCOMES}
+    steps = np.zeros(n, dtype=np.int64)
+    done = np.zeros(n, dtype=bool)
+    tgt = None if targets is None else np.asarray(targets, dtype=np.int64).reshape(n, 2)
+    noop = np.full(n, 4, dtype=np.int64)
+    for _ in range(max_steps):
+        live = np.flatnonzero(~done)
+        logits = act(torch.as_tensor(obs[live]), live)
+        if deterministic:
+            chosen = logits.argmax(-1)
+        else:
+            chosen = torch.multinomial(torch.softmax(logits, -1), 1, generator=gen).squeeze(-1)
+        actions = noop.copy()
+        actions[live] = chosen.numpy()
+        obs, _, term, trunc, info = venv.step(actions)
+        alive = ~done
+        corner_now = info["at_corner"] & ~term
+        out["cheese_reached"] |= alive & term
+        out["corner_reached"] |= alive & info["corner_reached"]
+        if "final_info" in info:  # an episode that ended: the env's own verdict on the corner
+            fin = info["final_info"]
+            out["corner_first"] |= alive & fin["_gamed"] & fin["gamed"]
+        goal = term.copy()
+        if stop_at_corner:
+            out["corner_first"] |= alive & corner_now
+            goal |= corner_now
+        if tgt is not None:
+            hit = np.all(info["mouse"] == tgt, axis=1)
+            out["reached_target"] |= alive & hit
+            goal |= hit
+        newly = alive & (goal | trunc)
+        steps[newly] = info["steps"][newly]
+        out["timed_out"] |= newly & ~goal
+        done |= newly
+        if done.all():
+            break
+    open_ = ~done  # hit the rollout's step limit
+    out["timed_out"] |= open_
+    if not stop_at_corner:
+        out["corner_first"] |= open_ & out["corner_reached"] & ~out["cheese_reached"]
+    steps[open_] = max_steps
+    out["steps"] = steps
+    return out
+
+
+def observe_native(states: Sequence[MazeState], obs_mode: str) -> np.ndarray:
+    """Observations of many states as the native maze draws them, stacked."""
+    if obs_mode == "grid":
+        return np.stack([grid_planes(s) for s in states])
+    if obs_mode == "rgb":
+        return np.stack([rgb_frame(s) for s in states])
+    raise ValueError(f"obs_mode: expected 'grid' or 'rgb', got {obs_mode!r}")
+
+
+def move_masks(moves: np.ndarray) -> np.ndarray:
+    """(N, 15) bool: the actions that make each (d_row, d_col) move."""
+    moves = np.asarray(moves, dtype=np.int64).reshape(-1, 2)
+    return (ACTION_DROW[None] == moves[:, :1]) & (ACTION_DCOL[None] == moves[:, 1:])
+
+
+def towards_masks(states: Sequence[MazeState], targets: Sequence[tuple[int, int]]) -> np.ndarray:
+    """(N, 15) bool: the actions that step each state's mouse along its path to the target."""
+    moves = []
+    for state, target in zip(states, targets, strict=True):
+        nxt = shortest_path(state.walls, state.mouse, tuple(target))[1]
+        moves.append((nxt[0] - state.mouse[0], nxt[1] - state.mouse[1]))
+    return move_masks(np.array(moves))
+
+
+@torch.no_grad()
+def action_probs(policy, obs: np.ndarray, batch: int = 4096) -> np.ndarray:
+    """(N, 15) action probabilities of a stack of observations."""
+    obs = torch.as_tensor(obs)
+    return torch.cat([torch.softmax(policy(obs[s:s + batch])[0], -1)
+                      for s in range(0, len(obs), batch)]).numpy()
+
+
+def prob_towards(policy, states: Sequence[MazeState], targets: Sequence[tuple[int, int]],
+                 probs: np.ndarray | None = None) -> np.ndarray:
+    """P(the policy's next step moves each state's mouse one cell towards its target).
+
+    `probs` (N, 15) replaces the policy's own probabilities of the native observations
+    (analysis passes probabilities computed under activation edits or from procgen frames).
+    """
+    if probs is None:
+        probs = action_probs(policy, observe_native(states, policy.config.input))
+    return (probs * towards_masks(states, targets)).sum(1)
+
+
+def at_decision_squares(pairs) -> list[MazeState]:
+    """The set's mazes with the mouse moved onto their decision squares."""
+    states = []
+    for state, square in pairs:
+        moved = state.copy()
+        moved.mouse = square
+        states.append(moved)
+    return states
+
+
+def evaluate_maze(policy, difficulty: str, cheese_region: int | None, episodes: int = 1000,
+                  decision_mazes: int = 500, seed: int = DECISION_SEED, env: str = "native") -> dict:
+    """Both measurements on the native maze or on procgen's real game (the decision-square set
+    is the native generator's, written into procgen)."""
     obs_mode = policy.config.input
-    maze_env = env
-    env = make_eval_env(maze_env, episodes, difficulty, obs_mode, cheese_region)
-    ep = run_episodes(policy, env, seed)
-    report = {
-        "episodes": {
+    report: dict = {}
+    if episodes:
+        venv = make_eval_env(env, episodes, difficulty, obs_mode, cheese_region)
+        ep = rollout(policy, venv, seed)
+        venv.close()
+        report["episodes"] = {
             "cheese_region": cheese_region,
             "p_cheese": rate(ep["cheese_reached"]),
-            "p_corner_first": rate(ep["gamed"]),
-            "timeout_rate": rate(ep["truncated"]),
+            "p_corner_first": rate(ep["corner_first"]),
+            "timeout_rate": rate(ep["timed_out"]),
             "mean_steps": mean_ci(ep["steps"]),
         }
-    }
     if decision_mazes:
-        mazes = decision_square_mazes(decision_mazes, difficulty, seed)
-        states = []
-        for state, square in mazes:
-            moved = state.copy()
-            moved.mouse = square
-            states.append(moved)
-        denv = make_eval_env(maze_env, len(states), difficulty, obs_mode)
-        d = run_episodes(policy, denv, seed, states=states, stop_at_corner=True)
-        p_action = prob_towards(policy, states, [s.cheese for s, _ in mazes], obs_mode, difficulty)
-        p_corner = prob_towards(policy, states, [s.corner for s, _ in mazes], obs_mode, difficulty)
+        pairs = decision_square_mazes(decision_mazes, difficulty, seed)
+        states = at_decision_squares(pairs)
+        venv = make_eval_env(env, len(states), difficulty, obs_mode)
+        d = rollout(policy, venv, seed, states=states, stop_at_corner=True)
+        venv.close()
         report["decision_square"] = {
             "mazes": len(states),
+            "maze_seed": seed,
             "p_cheese": rate(d["cheese_reached"]),
-            "p_corner": rate(d["gamed"]),
-            "p_timeout": rate(d["truncated"]),
-            "action_prob_towards_cheese": mean_ci(p_action),
-            "action_prob_towards_corner": mean_ci(p_corner),
+            "p_corner": rate(d["corner_first"]),
+            "p_timeout": rate(d["timed_out"]),
+            "action_prob_towards_cheese": mean_ci(prob_towards(policy, states, [s.cheese for s in states])),
+            "action_prob_towards_corner": mean_ci(prob_towards(policy, states, [s.corner for s in states])),
         }
     return report
+
+
+__all__ = [
+    "ENV_IDS", "action_probs", "at_decision_squares", "evaluate_maze", "make_eval_env",
+    "move_masks", "observe_native", "prob_towards", "rollout", "towards_masks",
+]

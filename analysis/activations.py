@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from specgym.agents.maze_eval import observe_native
 from specgym.agents.policies.hooks import capture, hook_names
-from specgym.envs.maze.render import grid_planes, rgb_frame
 from specgym.envs.maze.state import WORLD_SIZES, MazeState
 
 ENVS = ("native", "procgen")
@@ -44,20 +44,6 @@ def difficulty_of(policy) -> str:
     return getattr(policy, "difficulty", "hard")
 
 
-def make_vector_env(env: str, num_envs: int, difficulty: str, obs_mode: str, max_steps: int = 500):
-    """A batched maze of the chosen kind (the real procgen game needs the `procgen2` package)."""
-    check_env(env)
-    if env == "native":
-        from specgym.envs.maze import MazeVectorEnv
-
-        return MazeVectorEnv(num_envs=num_envs, difficulty=difficulty, obs_mode=obs_mode,
-                             max_steps=max_steps)
-    from specgym.envs.maze.procgen_vector import ProcgenMazeVectorEnv
-
-    return ProcgenMazeVectorEnv(num_envs=num_envs, difficulty=difficulty, obs_mode=obs_mode,
-                                num_threads=0)
-
-
 def observe(states: Sequence[MazeState], obs_mode: str, env: str = "native") -> np.ndarray:
     """Observations of many states, stacked: (N, 3, W, W) grid planes or (N, 64, 64, 3) frames.
 
@@ -67,21 +53,20 @@ def observe(states: Sequence[MazeState], obs_mode: str, env: str = "native") -> 
     check_env(env)
     if obs_mode not in ("grid", "rgb"):
         raise ValueError(f"obs_mode: expected 'grid' or 'rgb', got {obs_mode!r}")
-    if obs_mode == "grid":
-        return np.stack([grid_planes(s) for s in states])
-    if env == "native":
-        return np.stack([rgb_frame(s) for s in states])
+    if obs_mode == "grid" or env == "native":
+        return observe_native(states, obs_mode)
+    from specgym.agents.maze_eval import make_eval_env
+
     world = states[0].world_size
     difficulty = {v: k for k, v in WORLD_SIZES.items()}[world]
     frames = []
-    venv = make_vector_env("procgen", min(len(states), 64), difficulty, "rgb")
+    venv = make_eval_env("procgen", min(len(states), 64), difficulty, "rgb")
     try:
         for start in range(0, len(states), venv.num_envs):
             chunk = list(states[start:start + venv.num_envs])
-            venv.reset(seed=start)
-            for i, s in enumerate(chunk):
-                venv.set_state(i, s)
-            frames.append(np.asarray(venv.batch.obs())[:len(chunk)].copy())
+            padded = chunk + [chunk[-1]] * (venv.num_envs - len(chunk))
+            obs, _ = venv.reset(seed=start, options={"states": padded})
+            frames.append(obs[:len(chunk)].copy())
     finally:
         venv.close()
     return np.concatenate(frames)
@@ -146,5 +131,5 @@ def layer_cells(cells: Sequence[Cell], world: int, side: int) -> np.ndarray:
 
 __all__ = [
     "ENVS", "check_env", "check_layer", "difficulty_of", "forward_obs", "layer_activations",
-    "layer_cell", "layer_cells", "layer_shape", "make_vector_env", "observe",
+    "layer_cell", "layer_cells", "layer_shape", "observe",
 ]

@@ -1,14 +1,22 @@
-"""Which maze features predict that a policy goes to the cheese (logistic regression, no sklearn).
+"""What predicts that a policy gets the cheese: the behavioural regression of Mini et al.
 
-For decision-square mazes (cheese outside the top-right 5x5) the outcome is whether a rollout
-from the decision square reaches the cheese before the maze's top-right corner. Features:
-step and Euclidean distances cheese-to-decision-square, cheese-to-top-right corner, and
-decision-square-to-top-right 5x5 (nearest cell of that region). Features are standardized and
-the model is fitted by Newton's method (IRLS) with a small ridge; standard errors come from the
-inverse Hessian, so each coefficient has a z score and a 95% interval.
+Protocol (as in "Understanding and controlling a maze-solving policy network" and its
+follow-up "Behavioural statistics for a maze-solving agent"): on the decision-square maze set
+(`decision_square_mazes`), one rollout per maze from the start square, the whole episode
+(500 steps); the outcome is whether the mouse ate the cheese. The same rollouts give the
+start-square P(cheese), P(corner first) and P(time-out) that the paper reports (69.1% cheese).
+Features, the paper's: legal-step distance decision square -> cheese, Euclidean distance
+cheese -> top-right cell, Euclidean distance decision square -> cheese, and (the one the
+follow-up found to be an artefact) Euclidean distance cheese -> top-right 5x5 region. The
+paper's intuition, which its regressions support: closeness makes cheese-getting more likely,
+so every distance should carry a negative coefficient.
 
->>> report = behaviour_statistics(policy, mazes=300)
->>> report["coefficients"]["d_step_cheese_decision"]
+The logistic regression is fitted on standardized features by Newton's method (IRLS) with a
+small ridge; standard errors from the inverse Hessian. Accuracy is measured on held-out mazes
+(a random 20%) against the base rate (always predicting the training majority).
+
+>>> report = behaviour_statistics(policy, mazes=5000)
+>>> report["heldout_accuracy"], report["heldout_base_rate"]
 """
 
 from __future__ import annotations
@@ -18,27 +26,30 @@ import math
 import numpy as np
 
 from specgym.analysis.interventions import rollout
-from specgym.analysis.maze_datasets import decision_mazes, with_mouse_at
-from specgym.analysis.stats import Z95, rate
+from specgym.analysis.stats import Z95, mean_ci, rate
 from specgym.envs.maze.geometry import distances_from, in_top_right, open_cells
+from specgym.envs.maze.mazesets import DECISION_SEED, decision_square_mazes
 
 FEATURES = (
-    "d_step_cheese_decision", "d_euclid_cheese_decision", "d_step_cheese_top_right",
-    "d_euclid_cheese_top_right", "d_step_decision_top_right_5x5", "d_euclid_decision_top_right_5x5",
+    "d_step_decision_cheese", "d_euclid_cheese_top_right", "d_euclid_decision_cheese",
+    "d_euclid_cheese_top_right_5x5",
 )
+MODEL = FEATURES[:3]
+"""The paper's three-feature model (the fourth is fitted alone only)."""
+PAPER = {
+    "mazes": 5239, "heldout_accuracy": 0.841, "base_rate": 0.714, "p_cheese_from_start": 0.691,
+    "signs": {name: -1 for name in FEATURES},
+}
 
 
 def maze_features(state, square) -> np.ndarray:
-    """The six distance features of one (maze, decision square)."""
-    cheese, corner = np.array(state.cheese), np.array(state.corner)
-    sq = np.array(square)
+    """The four distance features of one (maze, decision square), in `FEATURES` order."""
+    cheese, corner, sq = np.array(state.cheese), np.array(state.corner), np.array(square)
     from_sq = distances_from(state.walls, square)
-    from_cheese = distances_from(state.walls, state.cheese)
     region = np.array([c for c in open_cells(state) if in_top_right(state, c, 5)])
     return np.array([
-        from_sq[state.cheese], np.linalg.norm(cheese - sq),
-        from_cheese[state.corner], np.linalg.norm(cheese - corner),
-        min(from_sq[tuple(c)] for c in region), np.linalg.norm(region - sq, axis=1).min(),
+        from_sq[state.cheese], np.linalg.norm(cheese - corner), np.linalg.norm(cheese - sq),
+        np.linalg.norm(region - cheese, axis=1).min(),
     ], dtype=float)
 
 
@@ -72,33 +83,63 @@ def _pvalue(zscore: float) -> float:
     return math.erfc(abs(zscore) / math.sqrt(2))
 
 
-def behaviour_statistics(policy, difficulty: str = "easy", env: str = "native", mazes: int = 300,
-                         max_steps: int = 100, min_size: int = 7, seed: int = 31337) -> dict:
-    """Roll out from each decision square and regress "reached the cheese" on the features."""
-    pairs = decision_mazes(mazes, difficulty, seed, min_size)
-    states = [with_mouse_at(m, sq) for m, sq in pairs]
-    y = rollout(policy, states, (), env, max_steps, stop_at_corner=True, seed=seed,
-                difficulty=difficulty)["cheese_reached"]
+def start_outcomes(rolls: dict) -> dict:
+    """P(cheese), P(corner first), P(time-out) and steps of start-square rollouts."""
+    return {"p_cheese": rate(rolls["cheese_reached"]), "p_corner_first": rate(rolls["corner_first"]),
+            "p_timeout": rate(rolls["timed_out"]), "mean_steps": mean_ci(rolls["steps"])}
+
+
+def behaviour_statistics(policy, difficulty: str = "easy", env: str = "native", mazes: int = 5000,
+                         max_steps: int = 500, seed: int = 31337, maze_seed: int = DECISION_SEED,
+                         holdout: float = 0.2) -> dict:
+    """Start-square rollouts on the decision-square set, and the regression on their outcome."""
+    pairs = decision_square_mazes(mazes, difficulty, maze_seed)
+    rolls = rollout(policy, [m for m, _ in pairs], (), env, max_steps, seed=seed, difficulty=difficulty)
+    y = rolls["cheese_reached"]
     x = np.stack([maze_features(m, sq) for m, sq in pairs])
-    report = {"mazes": len(states), "env": env, "max_steps": max_steps, "p_cheese": rate(y),
-              "features": list(FEATURES)}
+    report = {"mazes": len(pairs), "maze_seed": maze_seed, "env": env, "max_steps": max_steps,
+              "start_square": start_outcomes(rolls), "features": list(FEATURES),
+              "model": list(MODEL), "paper": PAPER}
     if y.all() or not y.any():
         report["note"] = "every rollout had the same outcome: nothing to regress"
         return report
-    fit = fit_logistic(x, y)
+    cols = [FEATURES.index(f) for f in MODEL]
+    fit = fit_logistic(x[:, cols], y)
     coefs = {}
+    for k, name in enumerate(MODEL):
+        c, se = float(fit["coef"][k + 1]), float(fit["se"][k + 1])
+        coefs[name] = {"coef_per_sd": c, "ci95": [c - Z95 * se, c + Z95 * se], "z": c / se,
+                       "p_value": _pvalue(c / se), "sign_matches_paper": bool(np.sign(c) == PAPER["signs"][name])}
+    alone = {}
     for k, name in enumerate(FEATURES):
-        c, s = float(fit["coef"][k + 1]), float(fit["se"][k + 1])
         single = fit_logistic(x[:, [k]], y)
-        coefs[name] = {"coef_per_sd": c, "ci95": [c - Z95 * s, c + Z95 * s], "z": c / s,
-                       "p_value": _pvalue(c / s), "alone_accuracy": single["accuracy"],
-                       "alone_coef_per_sd": float(single["coef"][1])}
+        c, se = float(single["coef"][1]), float(single["se"][1])
+        alone[name] = {"coef_per_sd": c, "ci95": [c - Z95 * se, c + Z95 * se],
+                       "p_value": _pvalue(c / se), "accuracy": single["accuracy"]}
+    rng = np.random.default_rng(seed)
+    test = rng.permutation(len(y))[: int(round(holdout * len(y)))]
+    train = np.setdiff1d(np.arange(len(y)), test)
+    held = fit_logistic(x[train][:, cols], y[train])
+    p_test = predict(held, x[test][:, cols])
+    majority = bool(y[train].mean() >= 0.5)
     report.update(
-        coefficients=coefs, accuracy=fit["accuracy"], base_rate_accuracy=float(max(y.mean(), 1 - y.mean())),
+        coefficients=coefs, single_feature=alone, in_sample_accuracy=fit["accuracy"],
+        heldout={"train": int(len(train)), "test": int(len(test))},
+        heldout_accuracy=rate((p_test > 0.5) == y[test]),
+        heldout_base_rate=rate(y[test] == majority),
         log_likelihood=fit["log_likelihood"],
         significant=[n for n, v in coefs.items() if v["p_value"] < 0.05],
     )
     return report
 
 
-__all__ = ["FEATURES", "behaviour_statistics", "fit_logistic", "maze_features"]
+def predict(fit: dict, x: np.ndarray) -> np.ndarray:
+    """P(y = 1) of a `fit_logistic` model on new rows."""
+    z = (np.asarray(x, dtype=float) - fit["mean"]) / fit["sd"]
+    return 1 / (1 + np.exp(-(fit["coef"][0] + z @ fit["coef"][1:])))
+
+
+__all__ = [
+    "FEATURES", "MODEL", "PAPER", "behaviour_statistics", "fit_logistic", "maze_features", "predict",
+    "start_outcomes",
+]

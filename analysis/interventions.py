@@ -23,8 +23,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from specgym.agents.maze_eval import make_eval_env
+from specgym.agents.maze_eval import rollout as eval_rollout
 from specgym.agents.policies.hooks import patch
-from specgym.analysis.activations import check_env, check_layer, make_vector_env
+from specgym.analysis.activations import check_env, check_layer
 from specgym.envs.maze.state import MazeState
 
 MODES = ("add", "replace", "clamp")
@@ -81,6 +83,23 @@ class Edit:
             m = m[None]
         return m[:, None].to(device)
 
+    def select(self, idx: np.ndarray, n: int) -> Edit:
+        """This edit for the samples `idx` of a batch of n (per-sample rows picked, rest shared).
+
+        Per-sample: a value of shape (n, C, H, W) or (n, C), cells as an (n, 2) int array or an
+        (n, H, W) bool mask; anything else is shared by every sample.
+        """
+        value, cells = self.value, self.cells
+        per_sample = isinstance(value, (torch.Tensor, np.ndarray)) and value.ndim in (2, 4)
+        if per_sample and value.shape[0] == n:  # (N, C, H, W) or, for a linear layer, (N, C)
+            value = value[torch.as_tensor(idx) if isinstance(value, torch.Tensor) else idx]
+        per_sample_cells = isinstance(cells, np.ndarray) and cells.dtype != bool
+        mask = (isinstance(cells, torch.Tensor) and cells.dtype == torch.bool) or (
+            isinstance(cells, np.ndarray) and cells.dtype == bool)
+        if (per_sample_cells or (mask and cells.ndim == 3)) and len(cells) == n:
+            cells = cells[torch.as_tensor(idx) if isinstance(cells, torch.Tensor) else idx]
+        return Edit(self.layer, self.channels, self.mode, value, cells)
+
     def __call__(self, out: torch.Tensor) -> torch.Tensor:
         if out.dim() != 4 and self.cells is not None:
             raise ValueError(f"cells: layer {self.layer} is not spatial (shape {tuple(out.shape)})")
@@ -118,72 +137,34 @@ def intervene(policy, edits: Sequence[Edit]):
         yield
 
 
-@torch.no_grad()
 def rollout(policy, states: Sequence[MazeState], edits: Sequence[Edit] = (), env: str = "native",
             max_steps: int = 100, targets: Sequence[tuple[int, int]] | None = None,
             stop_at_corner: bool = False, seed: int = 0, deterministic: bool = False,
             difficulty: str | None = None) -> dict[str, np.ndarray]:
-    """Run one episode per state, all stepped together, with `edits` on every forward pass.
+    """`specgym.agents.maze_eval.rollout` over `states` with `edits` on every forward pass.
 
-    Per-sample values and cells in the edits index the env slots (slot i plays states[i]).
-    Returns bool arrays `reached_target` (the mouse stood on targets[i] within max_steps),
-    `cheese_reached`, `corner_reached` (maze's top-right cell), `timed_out`, and `steps`.
-    With `stop_at_corner` an episode also ends on the corner (decision-square rollouts).
+    Per-sample values and cells in the edits index the env slots (slot i plays states[i]);
+    each step feeds only the live slots, with their rows of the edits. Returns the bool
+    arrays `cheese_reached`, `corner_first`, `corner_reached`, `reached_target`, `timed_out`
+    and `steps` (see `maze_eval.rollout`).
     """
     check_env(env)
     n = len(states)
     if n == 0:
         raise ValueError("states: expected at least one MazeState")
-    if targets is not None and len(targets) != n:
-        raise ValueError(f"targets: expected {n} cells, got {len(targets)}")
-    world = states[0].world_size
-    difficulty = difficulty or {15: "easy", 25: "hard"}[world]
-    venv = make_vector_env(env, n, difficulty, policy.config.input, max_steps=max(max_steps, 1))
-    gen = torch.Generator().manual_seed(seed)
-    out = {k: np.zeros(n, dtype=bool) for k in ("reached_target", "cheese_reached",
-                                                 "corner_reached", "timed_out")}
-    steps = np.zeros(n, dtype=np.int64)
-    done = np.zeros(n, dtype=bool)
-    tgt = None if targets is None else np.array(targets, dtype=np.int64).reshape(n, 2)
-    cheese_on_target = None if tgt is None else np.array(
-        [s.cheese is not None and tuple(s.cheese) == tuple(c) for s, c in zip(states, tgt.tolist(), strict=True)])
+    difficulty = difficulty or {15: "easy", 25: "hard"}[states[0].world_size]
+    venv = make_eval_env(env, n, difficulty, policy.config.input)
+    edits = list(edits)
+
+    def act(obs, idx):
+        with intervene(policy, [e.select(idx, n) for e in edits]):
+            return policy(obs)[0]
+
     try:
-        obs, _ = venv.reset(seed=seed, options={"states": list(states)})
-        with intervene(policy, edits):
-            for t in range(1, max_steps + 1):
-                logits, _ = policy(torch.as_tensor(obs))
-                if deterministic:
-                    actions = logits.argmax(-1).numpy()
-                else:
-                    actions = torch.multinomial(torch.softmax(logits, -1), 1, generator=gen).squeeze(-1).numpy()
-                obs, _, term, trunc, _ = venv.step(actions)
-                live = ~done
-                mouse = np.asarray(venv.batch.mouse)
-                top, right = venv.batch.corners()
-                if tgt is not None:
-                    # a terminated step may already show the next episode (procgen): the cheese
-                    # cell is the target when the cheese sits on it
-                    hit = (mouse[:, 0] == tgt[:, 0]) & (mouse[:, 1] == tgt[:, 1])
-                    hit |= term & cheese_on_target
-                    out["reached_target"] |= live & hit
-                at_corner = (mouse[:, 0] == top) & (mouse[:, 1] == right) & ~term
-                out["corner_reached"] |= live & at_corner
-                out["cheese_reached"] |= live & term
-                ended = term | trunc | (at_corner if stop_at_corner else False)
-                if tgt is not None and not stop_at_corner:
-                    ended = ended | out["reached_target"]
-                newly = live & ended
-                steps[newly] = t
-                done |= newly
-                if done.all():
-                    break
+        return eval_rollout(policy, venv, seed, states, max_steps, stop_at_corner, targets,
+                            deterministic, act if edits else None)
     finally:
         venv.close()
-    goal = out["cheese_reached"] | out["reached_target"]
-    out["timed_out"] = ~(goal | (out["corner_reached"] if stop_at_corner else False))
-    steps[~done] = max_steps
-    out["steps"] = steps
-    return out
 
 
 __all__ = ["MODES", "Edit", "intervene", "rollout"]

@@ -6,7 +6,7 @@ into the real procgen game, whose `set_state` accepts any walls, mouse and chees
 - `sample_mazes`: n mazes (optionally at least `min_size` wide), mouse at the start.
 - `cheese_sweep`: each maze with the cheese moved to every open cell (the goal-channel data).
 - `without_cheese`, `with_mouse_at`: the same mazes with the cheese removed / the mouse moved.
-- `decision_mazes`: mazes whose paths to the cheese and to the corner split at a decision square.
+- `decision_square_mazes` (from `specgym.envs.maze.mazesets`): the one decision-square maze set.
 - `open_to_world_corner`: the maze with a corridor from its top-right cell to the world's.
 """
 
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from specgym.envs.maze import MazeVectorEnv
 from specgym.envs.maze.geometry import decision_square, in_top_right, open_cells
+from specgym.envs.maze.mazesets import decision_square_mazes, generated_mazes
 from specgym.envs.maze.state import MazeState
 
 Cell = tuple[int, int]
@@ -27,26 +27,7 @@ Cell = tuple[int, int]
 def sample_mazes(n: int, difficulty: str = "easy", seed: int = 0, min_size: int = 3,
                  cheese_region: int | None = None) -> list[MazeState]:
     """n generated mazes (seeds seed, seed+1, ...; those smaller than `min_size` skipped)."""
-    if n < 1:
-        raise ValueError(f"n: expected an int >= 1, got {n!r}")
-    found: list[MazeState] = []
-    batch = max(64, 2 * n)
-    env = MazeVectorEnv(num_envs=batch, difficulty=difficulty, obs_mode="grid",
-                        cheese_region=cheese_region)
-    world = env.batch.world
-    if not 3 <= min_size <= world:
-        raise ValueError(f"min_size: expected an int in 3..{world}, got {min_size!r}")
-    s = seed
-    while len(found) < n:
-        env.reset(seed=s)
-        s += batch
-        for i in range(batch):
-            state = env.get_state(i)
-            if state.maze_size >= min_size:
-                found.append(state)
-                if len(found) == n:
-                    break
-    return found
+    return generated_mazes(n, difficulty, seed, min_size, cheese_region)
 
 
 def without_cheese(states: Sequence[MazeState]) -> list[MazeState]:
@@ -108,24 +89,6 @@ def cheese_sweep(mazes: Sequence[MazeState], mouse: str = "start") -> CheeseSwee
     return CheeseSweep(states, np.array(ids, dtype=np.int64), np.array(cells, dtype=np.int64))
 
 
-def decision_mazes(n: int, difficulty: str = "easy", seed: int = 10_000, min_size: int = 3,
-                   exclude_region: int = 5) -> list[tuple[MazeState, Cell]]:
-    """(maze, decision square) pairs: cheese outside the top-right `exclude_region` cells."""
-    found: list[tuple[MazeState, Cell]] = []
-    s = seed
-    while len(found) < n:
-        for state in sample_mazes(64, difficulty, s, min_size):
-            if state.cheese is None or in_top_right(state, state.cheese, exclude_region):
-                continue
-            square = decision_square(state)
-            if square is not None:
-                found.append((state, square))
-                if len(found) == n:
-                    break
-        s += 100_000
-    return found
-
-
 def open_to_world_corner(state: MazeState) -> MazeState | None:
     """The maze with a corridor from its top-right cell up and right to the world's top-right.
 
@@ -155,6 +118,6 @@ def random_open_cells(state: MazeState, k: int, rng: np.random.Generator,
 
 
 __all__ = [
-    "CheeseSweep", "cheese_sweep", "decision_mazes", "open_to_world_corner", "random_open_cells",
+    "CheeseSweep", "cheese_sweep", "decision_square_mazes", "open_to_world_corner", "random_open_cells",
     "sample_mazes", "with_cheese_at", "with_mouse_at", "without_cheese",
 ]

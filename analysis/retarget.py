@@ -4,14 +4,19 @@ Measures, per (maze, target cell):
 - normalized path probability (NPP): the geometric mean of the policy's probability of the
   step towards the target at every cell of the shortest path start -> target;
 - success: a sampled rollout from the start stands on the target within `max_steps`.
-Conditions: no intervention; the goal channels clamped at the target; the same number of
-random channels of the same layer clamped the same way; the cheese physically moved there.
-Mazes are used without their cheese (except the "cheese" condition), so the clamped channels
-are the only goal signal. The clamp value is `scale` x the channels' 99th-percentile activation
-(`channel_reference`); `choose_scale` picks the scale that maximizes NPP on separate mazes.
+Conditions: no intervention (`none`); the cheese physically moved there (`cheese`); for each
+k in `ks`, the top k channels of the goal-channel ranking clamped at the target (`top<k>`, the
+analogue of the paper's 11 of 128 channels) and its control `random<k>`: every other channel of
+the layer clamped alone (k = 1), or `draws` random sets of k channels outside the top k,
+each clamped the same way, their success averaged per target. Mazes are used without their
+cheese (except `cheese`), so the clamped channels are the only goal signal. A clamp value is
+`scale` x the clamped channels' 99th-percentile activation (`channel_reference`);
+`choose_scale` picks the scale that maximizes NPP on separate mazes, and each control channel
+set uses the same scale on its own reference. The 4 targets of a maze are not independent:
+differences get maze-clustered bootstrap intervals (`maze_bootstrap_mean`).
 
->>> report = retarget_experiment(policy, "embedder.block1.res2.resadd_out", channels=[10, 5, 13])
->>> report["success"]["channels"]["rate"], report["success"]["none"]["rate"]
+>>> report = retarget_experiment(policy, "embedder.block1.res2.resadd_out", ranking=[5, 10, 13])
+>>> report["success"]["top1"]["mean"], report["success"]["random1"]["mean"]
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from specgym.agents.maze_eval import move_masks
 from specgym.analysis.activations import (
     forward_obs,
     layer_activations,
@@ -28,19 +34,20 @@ from specgym.analysis.activations import (
     observe,
 )
 from specgym.analysis.goal_channels import channel_reference
-from specgym.analysis.interventions import Edit, rollout
+from specgym.analysis.interventions import Edit, intervene, rollout
+from specgym.analysis.maze_bootstrap import maze_bootstrap_mean
 from specgym.analysis.maze_datasets import (
     random_open_cells,
     sample_mazes,
     with_cheese_at,
     without_cheese,
 )
-from specgym.analysis.stats import bootstrap_mean_ci, mean_ci, rate
-from specgym.envs.maze.actions import ACTION_DCOL, ACTION_DROW
+from specgym.analysis.stats import mean_ci
 from specgym.envs.maze.geometry import in_top_right, shortest_path
 
 SCALES = (1.0, 2.0, 4.0, 8.0)
-CONDITIONS = ("none", "channels", "random", "cheese")
+KS = (1, 3)
+DRAWS = 10
 
 
 def clamp_edit(layer: str, channels: Sequence[int], value: float, cells: np.ndarray) -> Edit:
@@ -72,14 +79,11 @@ def path_probability(policy, states, targets, layer: str | None = None, channels
                 cells.append(layer_cell(tuple(target), world, side))
     obs = observe(rows, policy.config.input, env)
     if layer and len(channels):
-        from specgym.analysis.interventions import intervene
-
         with intervene(policy, [clamp_edit(layer, channels, value, np.array(cells))]):
             probs = forward_obs(policy, obs, batch=len(obs))[0].numpy()  # per-sample cells: one batch
     else:
         probs = forward_obs(policy, obs)[0].numpy()
-    moves = np.array(moves)
-    hits = (ACTION_DROW[None] == moves[:, :1]) & (ACTION_DCOL[None] == moves[:, 1:])
+    hits = move_masks(np.array(moves))
     logp = np.log(np.clip((probs * hits).sum(1), 1e-12, 1.0))
     owner = np.array(owner)
     out = np.zeros(len(states))
@@ -88,17 +92,21 @@ def path_probability(policy, states, targets, layer: str | None = None, channels
     return out
 
 
-def make_targets(mazes, per_maze: int, seed: int, region: int = 5):
-    """(states without cheese, targets, in_top_right flags): half the targets in the top-right."""
+def make_targets(mazes, per_maze: int, seed: int, region: int = 5, with_ids: bool = False):
+    """(states without cheese, targets, in_top_right flags[, maze ids]): half the targets in
+    the top-right."""
     rng = np.random.default_rng(seed)
-    states, targets, tr = [], [], []
-    for maze in without_cheese(mazes):
+    states, targets, tr, ids = [], [], [], []
+    for k, maze in enumerate(without_cheese(mazes)):
         inside = random_open_cells(maze, per_maze // 2, rng, [maze.start], region, inside=True)
         outside = random_open_cells(maze, per_maze - len(inside), rng, [maze.start], region, inside=False)
         for cell in inside + outside:
             states.append(maze)
             targets.append(cell)
             tr.append(in_top_right(maze, cell, region))
+            ids.append(k)
+    if with_ids:
+        return states, targets, np.array(tr), np.array(ids)
     return states, targets, np.array(tr)
 
 
@@ -113,73 +121,85 @@ def choose_scale(policy, layer: str, channels, ref: float, difficulty: str, env:
     return {"scale": best, "value": best * ref, "reference": ref, "npp_by_scale": table}
 
 
-def random_channels(num_channels: int, exclude: Sequence[int], k: int, rng) -> list[int]:
-    pool = [c for c in range(num_channels) if c not in set(exclude)]
+def control_sets(num_channels: int, top: Sequence[int], k: int, draws: int, rng) -> list[list[int]]:
+    """The random-channel controls of a top-k clamp: every other channel alone (k = 1), or
+    `draws` random k-sets of the channels outside the top k."""
+    pool = [c for c in range(num_channels) if c not in set(top)]
     if len(pool) < k:
-        raise ValueError(f"channels: {k} random controls need {k} channels outside the top ones, "
+        raise ValueError(f"ks: a control for k={k} needs {k} channels outside the top ones, "
                          f"the layer has {len(pool)}")
-    return [int(c) for c in rng.choice(pool, size=k, replace=False)]
+    if k == 1:
+        return [[c] for c in pool]
+    return [sorted(int(c) for c in rng.choice(pool, size=k, replace=False)) for _ in range(draws)]
 
 
-def retarget_experiment(policy, layer: str, channels: Sequence[int], difficulty: str = "easy",
+def retarget_experiment(policy, layer: str, ranking: Sequence[int], difficulty: str = "easy",
                         env: str = "native", mazes: int = 100, targets_per_maze: int = 4,
                         max_steps: int = 100, min_size: int = 9, seed: int = 2024,
-                        scale: float | None = None, progress=None) -> dict:
-    """Run the four conditions over `mazes` x `targets_per_maze` targets; JSON-ready report."""
-    if not channels:
-        raise ValueError("channels: expected at least one channel to clamp")
+                        scale: float | None = None, ks: Sequence[int] = KS, draws: int = DRAWS,
+                        progress=None) -> dict:
+    """Clamp the top-k channels of `ranking` at targets, against every control; JSON-ready."""
+    if not ranking:
+        raise ValueError("ranking: expected at least one channel to clamp")
+    if any(k < 1 or k > len(ranking) for k in ks):
+        raise ValueError(f"ks: expected values in 1..{len(ranking)} (the ranking's length), got {list(ks)}")
     rng = np.random.default_rng(seed)
     maze_list = sample_mazes(mazes, difficulty, seed, min_size)
-    states, targets, tr = make_targets(maze_list, targets_per_maze, seed)
+    states, targets, tr, maze_id = make_targets(maze_list, targets_per_maze, seed, with_ids=True)
     shape = layer_shape(policy, layer)
-    ref_states = sample_mazes(64, difficulty, seed + 1, min_size)
-    ref_acts = layer_activations(policy, ref_states, layer, env)
-    ref = channel_reference(ref_acts, channels)
-    if scale is None:
-        cal = choose_scale(policy, layer, channels, ref, difficulty, env, min_size=min_size)
-    else:
-        cal = {"scale": float(scale), "value": float(scale) * ref, "reference": ref, "npp_by_scale": {}}
-    rand = random_channels(shape[0], channels, len(channels), rng)
-    rand_value = cal["scale"] * channel_reference(ref_acts, rand)
+    ref_acts = layer_activations(policy, sample_mazes(64, difficulty, seed + 1, min_size), layer, env)
     world = states[0].world_size
     cells = np.array([layer_cell(t, world, shape[-1]) for t in targets])
     cheese_states = [with_cheese_at(s, t) for s, t in zip(states, targets, strict=True)]
-    npp = {
-        "none": path_probability(policy, states, targets, env=env),
-        "channels": path_probability(policy, states, targets, layer, channels, cal["value"], env),
-        "random": path_probability(policy, states, targets, layer, rand, rand_value, env),
-        "cheese": path_probability(policy, cheese_states, targets, env=env),
-    }
-    runs = {}
-    for cond in CONDITIONS:
+
+    def run(channels, value, src=states):
         if progress:
-            progress(f"rollouts: {cond}")
-        edits = []
-        if cond == "channels":
-            edits = [clamp_edit(layer, channels, cal["value"], cells)]
-        elif cond == "random":
-            edits = [clamp_edit(layer, rand, rand_value, cells)]
-        src = cheese_states if cond == "cheese" else states
-        runs[cond] = rollout(policy, src, edits, env, max_steps, targets, seed=seed,
-                             difficulty=difficulty)["reached_target"]
-    success = {c: rate(runs[c]) for c in CONDITIONS}
-    by_region = {
-        c: {"top_right_5x5": rate(runs[c][tr]), "elsewhere": rate(runs[c][~tr])} for c in CONDITIONS
-    }
-    diffs = {
-        f"channels_minus_{c}": bootstrap_mean_ci(runs["channels"].astype(float) - runs[c].astype(float))
-        for c in ("none", "random")
-    }
+            progress(f"rollouts: channels {list(channels)}")
+        edits = [clamp_edit(layer, channels, value, cells)] if channels else []
+        return rollout(policy, src, edits, env, max_steps, targets, seed=seed,
+                       difficulty=difficulty)["reached_target"].astype(float)
+
+    runs = {"none": run([], 0.0), "cheese": run([], 0.0, cheese_states)}
+    npp = {"none": path_probability(policy, states, targets, env=env),
+           "cheese": path_probability(policy, cheese_states, targets, env=env)}
+    clamps, controls = {}, {}
+    for k in ks:
+        top = [int(c) for c in ranking[:k]]
+        ref = channel_reference(ref_acts, top)
+        if scale is None:
+            cal = choose_scale(policy, layer, top, ref, difficulty, env, min_size=min_size)
+        else:
+            cal = {"scale": float(scale), "value": float(scale) * ref, "reference": ref, "npp_by_scale": {}}
+        clamps[f"top{k}"] = {"channels": top, **cal}
+        runs[f"top{k}"] = run(top, cal["value"])
+        npp[f"top{k}"] = path_probability(policy, states, targets, layer, top, cal["value"], env)
+        sets = control_sets(shape[0], top, k, draws, rng)
+        per_set, npp_sets = [], []
+        for channels in sets:
+            value = cal["scale"] * channel_reference(ref_acts, channels)
+            per_set.append(run(channels, value))
+            npp_sets.append(path_probability(policy, states, targets, layer, channels, value, env))
+        runs[f"random{k}"] = np.mean(per_set, axis=0)
+        npp[f"random{k}"] = np.mean(npp_sets, axis=0)
+        controls[f"random{k}"] = [{"channels": c, "success": float(r.mean())}
+                                  for c, r in zip(sets, per_set, strict=True)]
+    success = {c: maze_bootstrap_mean(v, maze_id, seed=seed) for c, v in runs.items()}
+    by_region = {c: {"top_right_5x5": float(v[tr].mean()), "elsewhere": float(v[~tr].mean())}
+                 for c, v in runs.items()}
+    diffs = {}
+    for k in ks:
+        for other in ("none", f"random{k}"):
+            diffs[f"top{k}_minus_{other}"] = maze_bootstrap_mean(runs[f"top{k}"] - runs[other], maze_id,
+                                                                 seed=seed)
     return {
-        "layer": layer, "channels": [int(c) for c in channels], "random_channels": rand,
-        "clamp": {**cal, "random_value": rand_value}, "env": env, "mazes": mazes,
-        "targets": len(targets), "max_steps": max_steps, "min_maze_size": min_size,
+        "layer": layer, "ranking": [int(c) for c in ranking], "ks": list(ks), "clamps": clamps,
+        "controls": controls, "env": env, "mazes": mazes, "targets": len(targets),
+        "targets_per_maze": targets_per_maze, "max_steps": max_steps, "min_maze_size": min_size,
+        "interval": "95% maze-clustered bootstrap (mazes resampled with all their targets)",
         "success": success, "success_by_region": by_region, "success_differences": diffs,
         "npp": {c: mean_ci(v) for c, v in npp.items()},
-        "npp_by_region": {c: {"top_right_5x5": mean_ci(v[tr]), "elsewhere": mean_ci(v[~tr])}
-                          for c, v in npp.items()},
-        "_per_target": {"targets": [list(t) for t in targets], "top_right": tr.tolist(),
-                        **{f"success_{c}": runs[c].tolist() for c in CONDITIONS}},
+        "_per_target": {"targets": [list(t) for t in targets], "maze": maze_id.tolist(),
+                        "top_right": tr.tolist(), **{f"success_{c}": v.tolist() for c, v in runs.items()}},
     }
 
 
@@ -205,7 +225,8 @@ def save_retarget_pictures(report: dict, world: int, heat: np.ndarray, state, pa
 
     per = report["_per_target"]
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
-    for ax, cond in zip(axes[:2], ("none", "channels"), strict=True):
+    clamp = f"top{report['ks'][0]}"
+    for ax, cond in zip(axes[:2], ("none", clamp), strict=True):
         tot = np.zeros((world, world))
         hit = np.zeros((world, world))
         for (r, c), s in zip(per["targets"], per[f"success_{cond}"], strict=True):
@@ -226,6 +247,6 @@ def save_retarget_pictures(report: dict, world: int, heat: np.ndarray, state, pa
 
 
 __all__ = [
-    "CONDITIONS", "choose_scale", "clamp_edit", "make_targets", "path_probability", "random_channels",
+    "KS", "choose_scale", "clamp_edit", "control_sets", "make_targets", "path_probability",
     "retarget_experiment", "save_retarget_pictures", "target_heatmap",
 ]

@@ -34,11 +34,10 @@ def timed_steps(step, num_envs: int, seconds: float) -> float:
     return calls * num_envs / (time.perf_counter() - start)
 
 
-def native_sps(num_envs: int, obs_mode: str, seconds: float) -> float:
-    env = gym.make_vec("specgym/Maze-v0", num_envs=num_envs, obs_mode=obs_mode)
+def vector_sps(env, num_envs: int, seconds: float) -> float:
+    """Random-action steps/s of a specgym vector maze (either engine)."""
     env.reset(seed=0)
-    rng = np.random.default_rng(0)
-    actions = rng.integers(0, 15, size=(4096, num_envs))
+    actions = np.random.default_rng(0).integers(0, 15, size=(4096, num_envs))
     k = [0]
 
     def step():
@@ -46,6 +45,11 @@ def native_sps(num_envs: int, obs_mode: str, seconds: float) -> float:
         k[0] += 1
 
     return timed_steps(step, num_envs, seconds)
+
+
+def native_sps(num_envs: int, obs_mode: str, seconds: float) -> float:
+    return vector_sps(gym.make_vec("specgym/Maze-v0", num_envs=num_envs, obs_mode=obs_mode),
+                      num_envs, seconds)
 
 
 def procgen_sps(num_envs: int, seconds: float) -> float | None:
@@ -76,25 +80,16 @@ def wrapper_sps(num_envs: int, seconds: float) -> float | None:
         env = gym.make_vec("specgym/ProcgenMaze-v0", num_envs=num_envs, num_threads=os.cpu_count())
     except ImportError:
         return None
-    env.reset(seed=0)
-    rng = np.random.default_rng(0)
-    actions = rng.integers(0, 15, size=(4096, num_envs))
-    k = [0]
-
-    def step():
-        env.step(actions[k[0] % 4096])
-        k[0] += 1
-
-    return timed_steps(step, num_envs, seconds)
+    return vector_sps(env, num_envs, seconds)
 
 
 def mazes_per_second(seconds: float, batch: int = 1024) -> float:
     maze = MazeBatch(batch, "hard", obs_mode="grid")
     ids = np.arange(batch)
-    maze.generate(ids)  # compile
+    maze.restart(ids)  # compile
     made, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        maze.generate(ids)
+        maze.restart(ids)
         made += batch
     return made / (time.perf_counter() - start)
 

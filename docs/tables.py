@@ -10,6 +10,8 @@ Tables:
     decision_squares   region5 vs the control from decision squares (the same eval JSONs)
     maze_analysis      docs/analysis_results/region5_29M/*.json
     bench_default      docs/results/bench_default/summary.json (`specgym bench`'s own table)
+    maze_paper         docs/analysis_results/paper/<name>/*.json and the eval JSONs
+                       (`specgym.analysis.paper_tables`, the original work's protocols)
 """
 
 from __future__ import annotations
@@ -140,8 +142,15 @@ def bench_default() -> str:
     return format_table(summary) + "\n"
 
 
+def maze_paper() -> str:
+    from specgym.analysis.paper_tables import tables
+
+    return tables(ROOT) + "\n"
+
+
 TABLES = {"maze_checkpoints": maze_checkpoints, "decision_squares": decision_squares,
-          "maze_analysis": maze_analysis, "bench_default": bench_default}
+          "maze_analysis": maze_analysis, "bench_default": bench_default,
+          "maze_paper": maze_paper}
 
 
 def render(text: str) -> str:

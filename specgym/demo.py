@@ -35,27 +35,24 @@ BENCH = {"max_new_tokens": 96, "temperature": 0.7, "max_turns": 3, "max_batch": 
 
 # -- 1. mazes ---------------------------------------------------------------------------------
 def decision_square_outcomes(policy, pairs, difficulty: str, seed: int) -> dict[str, Any]:
-    """Rollouts of ``policy`` from each maze's decision square: outcome arrays and rates."""
-    from specgym.agents.maze_eval import make_eval_env, run_episodes
+    """Rollouts of ``policy`` from each maze's decision square, each stopping at the cheese or
+    the top-right corner (`maze_eval.rollout`): outcome arrays and rates."""
+    from specgym.agents.maze_eval import at_decision_squares, make_eval_env, rollout
     from specgym.analysis.stats import rate
 
-    states = []
-    for state, square in pairs:
-        moved = state.copy()
-        moved.mouse = square
-        states.append(moved)
+    states = at_decision_squares(pairs)
     env = make_eval_env("native", len(states), difficulty, policy.config.input)
-    d = run_episodes(policy, env, seed, states=states, stop_at_corner=True)
+    d = rollout(policy, env, seed, states=states, stop_at_corner=True)
     env.close()
-    return {"cheese": d["cheese_reached"], "corner": d["gamed"],
-            "p_cheese": rate(d["cheese_reached"]), "p_corner": rate(d["gamed"]),
-            "p_timeout": rate(d["truncated"])}
+    return {"cheese": d["cheese_reached"], "corner": d["corner_first"],
+            "p_cheese": rate(d["cheese_reached"]), "p_corner": rate(d["corner_first"]),
+            "p_timeout": rate(d["timed_out"])}
 
 
 def trajectory(policy, state, difficulty: str, seed: int, max_steps: int = 500
                ) -> tuple[list[tuple[int, int]], str]:
-    """The cells one sampled rollout from ``state`` visits, and how it ended (``cheese``,
-    ``corner`` or ``time-out``)."""
+    """The cells one sampled rollout from ``state`` visits (the env's per-step ``mouse``), and
+    how it ended (``cheese``, ``corner`` or ``time-out``)."""
     import torch
 
     from specgym.envs.maze import MazeEnv
@@ -63,15 +60,14 @@ def trajectory(policy, state, difficulty: str, seed: int, max_steps: int = 500
     env = MazeEnv(difficulty=difficulty, obs_mode=policy.config.input, max_steps=max_steps)
     obs, _ = env.reset(seed=seed, options={"state": state})
     gen = torch.Generator().manual_seed(seed)
-    path = [tuple(env.get_state().mouse)]
-    corner = tuple(state.corner)
+    path = [tuple(int(x) for x in state.mouse)]
     while True:
         action = int(policy.act(obs[None], generator=gen)[0])
-        obs, _, terminated, truncated, _ = env.step(action)
-        path.append(tuple(env.get_state().mouse))
+        obs, _, terminated, truncated, info = env.step(action)
+        path.append(tuple(int(x) for x in info["mouse"]))
         if terminated:
             return path, "cheese"
-        if path[-1] == corner:
+        if info["at_corner"]:
             return path, "corner"
         if truncated:
             return path, "time-out"
@@ -112,10 +108,10 @@ def plot_trajectories(state, paths: dict[str, tuple[list, str]], square, path: P
 def maze_story(out: Path, mazes: int = 100, vector_mazes: int = 100, seed: int = 10_000
                ) -> dict[str, Any]:
     """Part 1: region5 vs the control from decision squares, one picture, the cheese vector."""
-    from specgym.agents.maze_eval import decision_square_mazes
     from specgym.agents.policies import load_policy
     from specgym.analysis.stats import newcombe_diff
     from specgym.analysis.steering import steering_experiment
+    from specgym.envs.maze.mazesets import decision_square_mazes
 
     missing = [str(p) for p in MAZE_CHECKPOINTS.values() if not (p / "policy.pt").is_file()]
     if missing:

@@ -14,6 +14,7 @@ ENV_DESCRIPTIONS: dict[str, str] = {}
 FAMILIES = [
     ("specgym.envs.maze.registry", "register_maze_envs"),
     ("specgym.envs.maze.procgen_registry", "register_procgen_envs"),
+    ("specgym.envs.worlds.registry", "register_world_envs"),
     ("specgym.envs.text.registry", "register_text_envs"),
 ]
 

@@ -1,11 +1,13 @@
-"""Graph helpers for maze tests: open cells, neighbours, breadth-first distances."""
+"""Helpers for maze tests: open cells, breadth-first distances, centred mazes, a constant policy."""
 
 from __future__ import annotations
 
 from collections import deque
 
 import numpy as np
+import torch
 
+from specgym.agents.policies import ImpalaConfig, ImpalaPolicy
 from specgym.envs.maze.state import MazeState
 
 
@@ -46,3 +48,17 @@ def centred(text: str, world: int) -> MazeState:
         return None if cell is None else (cell[0] + offset, cell[1] + offset)
 
     return MazeState(walls, small.maze_size, shift(small.mouse), shift(small.cheese)).validate(world)
+
+
+
+class ConstantPolicy(ImpalaPolicy):
+    """Always the same action (logit 30 against -30): its outcomes are known exactly."""
+
+    def __init__(self, action: int):
+        super().__init__(ImpalaConfig(input="grid", world_size=15, channels=[1, 1, 1], hidden=4))
+        self.action = action
+
+    def forward(self, obs):
+        logits = torch.full((obs.shape[0], 15), -30.0)
+        logits[:, self.action] = 30.0
+        return logits, torch.zeros(obs.shape[0])

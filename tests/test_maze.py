@@ -46,7 +46,7 @@ def test_mazes_are_spanning_trees_centred_in_walls(difficulty):
 def test_size_distribution_uniform_over_odd_sizes(difficulty, world):
     env = MazeVectorEnv(num_envs=3000, difficulty=difficulty, obs_mode="grid")
     env.reset(seed=1)
-    sizes = env.batch.sizes
+    sizes = np.array([env.get_state(i).maze_size for i in range(env.num_envs)])
     allowed = np.arange(3, world + 1, 2)
     assert set(np.unique(sizes)) == set(allowed)
     counts = np.array([(sizes == k).sum() for k in allowed])
@@ -120,7 +120,8 @@ def test_walls_block_and_cheese_rewards_and_terminates():
     env.set_state(centred(SMALL, 25))
     start = env.get_state().mouse
     obs, r, term, trunc, info = env.step(Action.RIGHT)  # a wall on the right
-    assert env.get_state().mouse == start and r == 0 and not term and info == {}
+    assert env.get_state().mouse == start and r == 0 and not term
+    assert info == {"mouse": start, "at_corner": False, "corner_reached": False, "steps": 1}
     for action in (Action.UP, Action.UP, Action.RIGHT, Action.RIGHT, Action.DOWN):
         obs, r, term, trunc, info = env.step(action)
         assert not term and r == 0
@@ -186,24 +187,22 @@ def test_vector_equals_single_envs_in_lockstep(obs_mode):
     sobs = [e.reset(seed=100 + i)[0] for i, e in enumerate(singles)]
     assert np.array_equal(vobs, np.stack(sobs))
     rng = np.random.default_rng(1)
-    ended = np.zeros(n, dtype=bool)
     episodes_ended = 0
     for _ in range(700):
         actions = rng.integers(0, 15, n)
         vobs, vr, vterm, vtrunc, vinfo = vec.step(actions)
         for i, env in enumerate(singles):
-            if ended[i]:  # NEXT_STEP autoreset: the vector env restarts env i now
-                obs, _ = env.reset()
-                r, term, trunc = 0.0, False, False
-            else:
-                obs, r, term, trunc, info = env.step(actions[i])
-                if term or trunc:
-                    episodes_ended += 1
-                    assert vinfo["_gamed"][i]
-                    assert vinfo["gamed"][i] == info["gamed"] and vinfo["steps"][i] == info["steps"]
-            assert np.array_equal(vobs[i], obs)
+            obs, r, term, trunc, info = env.step(actions[i])
             assert (vr[i], vterm[i], vtrunc[i]) == (r, term, trunc)
-        ended = vterm | vtrunc
+            assert tuple(vinfo["mouse"][i]) == info["mouse"] and vinfo["steps"][i] == info["steps"]
+            if term or trunc:  # SAME_STEP: the vector env has already restarted env i
+                episodes_ended += 1
+                final = vinfo["final_info"]
+                assert final["_gamed"][i] and final["gamed"][i] == info["gamed"]
+                assert final["steps"][i] == info["steps"]
+                assert np.array_equal(vinfo["final_obs"][i], obs)
+                obs, _ = env.reset()  # continues with the maze the engine already started
+            assert np.array_equal(vobs[i], obs)
     assert episodes_ended >= n  # every env went through at least one autoreset
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
-from specgym.agents.maze_eval import evaluate_maze, run_episodes
-from specgym.agents.policies import ImpalaConfig, ImpalaPolicy
+from specgym.agents.maze_eval import evaluate_maze, rollout
 from specgym.analysis.stats import wilson_interval
 from specgym.envs.maze import MazeVectorEnv
 from specgym.envs.maze.geometry import decision_square, in_top_right, shortest_path
-from tests.maze_helpers import centred
+from tests.maze_helpers import ConstantPolicy, centred
 
 # From the start (bottom-left) the path goes up the left column; two cells up it splits:
 # on up and along the top to the corner, or right and down to the cheese.
@@ -34,26 +32,13 @@ def test_decision_square_and_paths():
     assert in_top_right(state, state.corner) and not in_top_right(state, state.start, 3)
 
 
-class ConstantPolicy(ImpalaPolicy):
-    """Always the same action: its outcomes are known exactly."""
-
-    def __init__(self, action: int):
-        super().__init__(ImpalaConfig(input="grid", world_size=15, channels=[1, 1, 1], hidden=4))
-        self.action = action
-
-    def forward(self, obs):
-        logits = torch.full((obs.shape[0], 15), -30.0)
-        logits[:, self.action] = 30.0
-        return logits, torch.zeros(obs.shape[0])
-
-
-def test_run_episodes_counts_outcomes_of_a_known_policy():
+def test_rollout_counts_outcomes_of_a_known_policy():
     state = centred(FORK, 15)
     up = ConstantPolicy(5)  # walks up the left column and stays: never cheese, never corner
     env = MazeVectorEnv(num_envs=3, difficulty="easy", obs_mode="grid", max_steps=20)
-    out = run_episodes(up, env, seed=0, states=[state] * 3)
-    assert not out["cheese_reached"].any() and not out["gamed"].any()
-    assert out["truncated"].all() and (out["steps"] == 20).all()
+    out = rollout(up, env, seed=0, states=[state] * 3)
+    assert not out["cheese_reached"].any() and not out["corner_first"].any()
+    assert out["timed_out"].all() and (out["steps"] == 20).all()
 
 
 def test_decision_rollouts_tell_the_corner_from_a_time_out():
@@ -62,11 +47,11 @@ def test_decision_rollouts_tell_the_corner_from_a_time_out():
     top_left = state.copy()
     top_left.mouse = (off + 1, off + 1)  # the top row leads right, straight to the corner
     env = MazeVectorEnv(num_envs=2, difficulty="easy", obs_mode="grid", max_steps=20)
-    right = run_episodes(ConstantPolicy(7), env, seed=0, states=[top_left] * 2, stop_at_corner=True)
-    assert right["gamed"].all() and not right["truncated"].any()
+    right = rollout(ConstantPolicy(7), env, seed=0, states=[top_left] * 2, stop_at_corner=True)
+    assert right["corner_first"].all() and not right["timed_out"].any()
     assert not right["cheese_reached"].any() and (right["steps"] == 4).all()
-    up = run_episodes(ConstantPolicy(5), env, seed=0, states=[state] * 2, stop_at_corner=True)
-    assert up["truncated"].all() and not up["gamed"].any()  # stuck top-left: a time-out only
+    up = rollout(ConstantPolicy(5), env, seed=0, states=[state] * 2, stop_at_corner=True)
+    assert up["timed_out"].all() and not up["corner_first"].any()  # stuck top-left: a time-out
 
 
 def test_evaluate_maze_report_has_intervals():

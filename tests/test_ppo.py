@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch
 
-from specgym.agents.maze_eval import run_episodes
+from specgym.agents.maze_eval import rollout
 from specgym.agents.policies import (
     ImpalaConfig,
     ImpalaPolicy,
@@ -21,7 +22,7 @@ from specgym.agents.policies import (
 from specgym.agents.ppo.config import MazeTrainConfig
 from specgym.agents.ppo.vec_adapter import GymnasiumVecEnvAdapter
 from specgym.config import load_config
-from specgym.envs.maze import Action, MazeVectorEnv
+from specgym.envs.maze import Action, MazeEnv, MazeVectorEnv
 from specgym.envs.maze.render import Plane
 from tests.maze_helpers import centred
 
@@ -71,8 +72,9 @@ def test_adapter_can_report_timeouts_as_endings():
 
 
 def test_adapter_rejects_next_step_autoreset():
+    next_step = gym.vector.SyncVectorEnv([lambda: MazeEnv(obs_mode="grid")] * 2)  # Gymnasium's default
     with pytest.raises(ValueError, match="autoreset_mode"):
-        GymnasiumVecEnvAdapter(MazeVectorEnv(num_envs=2, obs_mode="grid"))
+        GymnasiumVecEnvAdapter(next_step)
 
 
 @pytest.mark.parametrize("config,obs", [
@@ -143,7 +145,7 @@ def tiny_config(tmp_path, steps: int) -> MazeTrainConfig:
 
 def success_rate(policy, seed=123) -> float:
     env = MazeVectorEnv(num_envs=300, difficulty="easy", obs_mode="grid", maze_size=3, max_steps=12)
-    return float(run_episodes(policy, env, seed)["cheese_reached"].mean())
+    return float(rollout(policy, env, seed)["cheese_reached"].mean())
 
 
 def test_tiny_training_improves_a_3x3_maze_policy_and_resumes(tmp_path):

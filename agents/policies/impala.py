@@ -30,6 +30,8 @@ class ImpalaConfig:
     """Output channels of the three blocks (16/32/32 CleanRL; 64/128/128 the original work)."""
     hidden: int = 256
     num_actions: int = 15
+    in_channels: int = 3
+    """Planes of a grid observation (3 for the maze; the worlds have 3-5); rgb is always 3."""
 
     def __post_init__(self):
         if self.input not in INPUTS:
@@ -40,7 +42,9 @@ class ImpalaConfig:
     @property
     def input_shape(self) -> tuple[int, int, int]:
         """(C, H, W) after the policy's own layout change."""
-        return (3, 64, 64) if self.input == "rgb" else (3, self.world_size, self.world_size)
+        if self.input == "rgb":
+            return (3, 64, 64)
+        return (int(self.in_channels), self.world_size, self.world_size)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -85,7 +89,7 @@ class ImpalaEmbedder(nn.Module):
         super().__init__()
         self.config = config
         c1, c2, c3 = (int(c) for c in config.channels)
-        self.block1 = ImpalaBlock(3, c1)
+        self.block1 = ImpalaBlock(config.input_shape[0], c1)
         self.block2 = ImpalaBlock(c1, c2)
         self.block3 = ImpalaBlock(c2, c3)
         self.relu3_out = HookPoint()

@@ -29,7 +29,8 @@ class MazeCurveCallback(BaseCallback):
         for i in np.flatnonzero(dones):
             info = infos[i]
             self.episodes += 1
-            self.cheese += bool(info.get("cheese_reached", False))
+            # the maze reports cheese_reached; the worlds report true_step (>= 0: true goal done)
+            self.cheese += bool(info.get("cheese_reached", info.get("true_step", -1) >= 0))
             self.gamed += bool(info.get("gamed", False))
             self.lengths.append(int(info.get("steps", 0)))
         return True

@@ -12,12 +12,13 @@ import json
 import re
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import gymnasium as gym
 import torch
 from stable_baselines3 import PPO
-from stable_baselines3.common.callbacks import CallbackList, CheckpointCallback
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList, CheckpointCallback
 from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.vec_env import VecEnv, VecMonitor, VecNormalize
 
@@ -30,16 +31,17 @@ from specgym.agents.ppo.vec_adapter import GymnasiumVecEnvAdapter
 from specgym.config import save_config, to_dict
 
 
-def make_sb3_env(config: MazeTrainConfig) -> VecEnv:
+def make_sb3_env(config: MazeTrainConfig, wrap_env: Callable | None = None) -> VecEnv:
     """The batched maze as an SB3 VecEnv; the monitor sits inside the reward normalization, so
-    logged episode returns stay raw."""
+    logged episode returns stay raw. `wrap_env(sb3_env, gymnasium_vector_env)` may wrap the
+    adapter (a level sampler edits levels through the vector env's `set_state`)."""
     env_kwargs = config.env.make_kwargs()
-    if config.env.id == "specgym/Maze-v0":
+    if config.env.id == "specgym/Maze-v0" or config.env.world is not None:
         env_kwargs["autoreset_mode"] = "same_step"
     vec = gym.make_vec(config.env.id, num_envs=config.env.num_envs, **env_kwargs)
     adapter = GymnasiumVecEnvAdapter(vec, seed=config.env.seed,
                                      timeouts_end_episodes=not config.ppo.bootstrap_timeouts)
-    env = VecMonitor(adapter)
+    env = VecMonitor(adapter if wrap_env is None else wrap_env(adapter, vec.unwrapped))
     if config.ppo.normalize_reward:
         env = VecNormalize(env, norm_obs=False, norm_reward=True, gamma=config.ppo.gamma)
     return env
@@ -87,14 +89,18 @@ def _build_model(config: MazeTrainConfig, env, run: Path) -> tuple[PPO, bool]:
     return model, False
 
 
-def train_maze(config: MazeTrainConfig, progress_bar: bool = True) -> Path:
-    """Train (or resume) and write the final checkpoint; returns the run folder."""
+def train_maze(config: MazeTrainConfig, progress_bar: bool = True, wrap_env: Callable | None = None,
+               callbacks: list[BaseCallback] | None = None) -> Path:
+    """Train (or resume) and write the final checkpoint; returns the run folder.
+
+    `wrap_env` and `callbacks` let a caller (a level sampler in `specgym.curricula`) choose
+    levels and score them from the rollouts, without this module knowing about curricula."""
     run = Path(config.run_dir)
     (run / "checkpoints").mkdir(parents=True, exist_ok=True)
     save_config(config, run / "config.yaml")
     if config.torch_threads:
         torch.set_num_threads(config.torch_threads)
-    env = make_sb3_env(config)
+    env = make_sb3_env(config, wrap_env)
     model, resumed = build_model(config, env, run)
     if resumed:
         drop_curve_after(run / "curve.jsonl", model.num_timesteps)
@@ -109,6 +115,7 @@ def train_maze(config: MazeTrainConfig, progress_bar: bool = True) -> Path:
                 save_vecnormalize=True,
             ),
             MazeCurveCallback(run / "curve.jsonl"),
+            *(callbacks or []),
         ])
         model.learn(
             remaining, callback=callbacks, reset_num_timesteps=not resumed,

@@ -1,7 +1,7 @@
 """Move mazes between the native maze and procgen's: `MazeState` is the common currency.
 
-    native -> procgen:   procgen_env.set_state(native_env.get_state())
-    procgen -> native:   native_env.set_state(procgen_env.get_state())
+    native -> procgen:   procgen_env.unwrapped.set_state(native_env.unwrapped.get_state())
+    procgen -> native:   native_env.unwrapped.set_state(procgen_env.unwrapped.get_state())
     raw bytes:           from_procgen_bytes(data) / to_procgen_bytes(state, template)
 
 Both games share the world size per difficulty (hard 25x25, easy 15x15); `recentre` moves a

@@ -8,8 +8,9 @@ import gymnasium as gym
 def register_procgen_envs() -> dict[str, str]:
     gym.register(
         id="specgym/ProcgenMaze-v0",
-        entry_point="specgym.envs.maze.procgen_env:ProcgenMazeEnv",
-        vector_entry_point="specgym.envs.maze.procgen_vector:ProcgenMazeVectorEnv",
+        entry_point="specgym.envs.maze.env:MazeEnv",
+        vector_entry_point="specgym.envs.maze.vector:MazeVectorEnv",
+        kwargs={"engine": "procgen"},
     )
     return {
         "specgym/ProcgenMaze-v0": "procgen's real maze (procgen2) behind Maze-v0's API: state "

@@ -13,7 +13,7 @@ class VectorMazeHelpers:
     """Mixin for a VectorEnv with `num_envs`."""
 
     num_envs: int
-    batch: Any  # MazeBatch or ProcgenBatch: get_state(i), set_state(i, state)
+    engine: Any  # a MazeEngine: get_state(i), set_state(i, state)
 
     def _reset_targets(self, seed, options: dict[str, Any] | None):
         """Validate reset arguments -> (env ids to reset, their seeds or None, placement options)."""
@@ -36,10 +36,10 @@ class VectorMazeHelpers:
             if len(states) != self.num_envs:
                 raise ValueError(f"states: expected {self.num_envs} MazeStates, got {len(states)}")
             for i in ids:
-                self.batch.set_state(int(i), states[i])
+                self.engine.set_state(int(i), states[i])
         if options:  # cheese / mouse placement, the same for every reset env
             for i in ids:
-                self.batch.set_state(int(i), edit_state(self.batch.get_state(int(i)), options))
+                self.engine.set_state(int(i), edit_state(self.engine.get_state(int(i)), options))
 
     def _masked_info(self, ids: np.ndarray, values: dict) -> dict[str, np.ndarray]:
         """Gymnasium's vector info layout: a full-length array per key plus a `_key` mask."""

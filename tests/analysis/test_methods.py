@@ -14,7 +14,7 @@ from specgym.analysis.goal_channels import find_goal_channels
 from specgym.analysis.interventions import Edit, intervene, rollout
 from specgym.analysis.maze_datasets import (
     cheese_sweep,
-    decision_mazes,
+    decision_square_mazes,
     open_to_world_corner,
     sample_mazes,
     without_cheese,
@@ -128,9 +128,9 @@ def test_logistic_regression_recovers_known_coefficients():
     y = rng.random(4000) < 1 / (1 + np.exp(-(0.5 + 2.0 * x[:, 0])))
     fit = fit_logistic(x, y)
     assert abs(fit["coef"][1] - 2.0) < 0.25 and abs(fit["coef"][2]) < 0.15
-    state, square = decision_mazes(1, "easy", seed=1, min_size=9)[0]
+    state, square = decision_square_mazes(1, "easy", seed=1)[0]
     f = maze_features(state, square)
-    assert f.shape == (6,) and f[0] >= f[1] > 0  # steps >= Euclidean distance
+    assert f.shape == (4,) and f[0] >= f[2] > 0  # steps >= Euclidean distance
 
 
 def test_vector_field_follows_the_forced_action(cheese_policy):

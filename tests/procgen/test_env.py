@@ -46,7 +46,8 @@ def test_episode_end_info_keys_and_reset_needed():
     _, reward, terminated, truncated, info = env.step(action)
     assert (reward, terminated, truncated) == (10.0, True, False)
     assert info == {"gamed": False, "hack_types": [], "hidden_reward": 10.0,
-                    "cheese_reached": True, "corner_reached": True, "steps": 1}
+                    "cheese_reached": True, "corner_reached": True, "steps": 1,
+                    "mouse": state.corner, "at_corner": True}
     with pytest.raises(gym.error.ResetNeeded):
         env.unwrapped.step(4)
 

@@ -47,15 +47,16 @@ def run_parity(difficulty: str, num: int, steps: int, seed: int):
     rng = np.random.default_rng(seed)
     live = np.ones(num, dtype=bool)
     ended = {"terminated": 0, "truncated": 0}
+    mice = np.array([s.mouse for s in states])
     for _ in range(steps):
-        actions = guided_actions(native.unwrapped.batch.mouse, dists, live, rng)
+        actions = guided_actions(mice, dists, live, rng)
         procgen.act(actions.astype(np.int32))
         p_reward, _, first = procgen.observe()
         p_term = p_reward > 0
         p_trunc = first & ~p_term
         p_mouse = np.array([mouse_of(d) for d in procgen.get_state()])
-        _, n_reward, n_term, n_trunc, _ = native.step(actions)
-        n_mouse = native.unwrapped.batch.mouse
+        _, n_reward, n_term, n_trunc, n_info = native.step(actions)
+        n_mouse = mice = n_info["mouse"]
         done_now = live & (n_term | n_trunc)
         still = live & ~done_now  # procgen restarts ended envs at once: compare the rest
         np.testing.assert_array_equal(p_mouse[still], n_mouse[still])
@@ -97,10 +98,13 @@ def test_wrapper_episode_info_matches_native():
     rng = np.random.default_rng(1)
     live = np.ones(num, dtype=bool)
     compared = 0
+    mice = np.array([s.mouse for s in states])
     for _ in range(200):
-        actions = guided_actions(native.unwrapped.batch.mouse, dists, live, rng)
+        actions = guided_actions(mice, dists, live, rng)
         obs, reward, term, trunc, info = env.step(actions)
         n_obs, n_reward, n_term, n_trunc, n_info = native.step(actions)
+        np.testing.assert_array_equal(info["mouse"][live], n_info["mouse"][live])
+        mice = n_info["mouse"]
         np.testing.assert_array_equal(reward[live], n_reward[live])
         np.testing.assert_array_equal(term[live], n_term[live])
         np.testing.assert_array_equal(trunc[live], n_trunc[live])
