@@ -65,8 +65,8 @@ def cmd_eval_maze(args: argparse.Namespace) -> int:
 
     import torch
 
-    from specgym.agents.maze_eval import evaluate_maze
     from specgym.agents.policies import load_policy
+    from specgym.analysis.maze_report import evaluate_maze
 
     torch.set_num_threads(args.threads)
     start = time.time()

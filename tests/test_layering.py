@@ -59,11 +59,7 @@ def violations(root: Path = ROOT, rules: dict[str, tuple[str, ...]] = RULES) -> 
 
 # Violations being removed by their owners, each with who and why. An entry that no longer
 # matches a violation fails `test_pending_entries_are_still_needed`, so the list only shrinks.
-PENDING: dict[str, str] = {
-    "agents/maze_eval.py: imports specgym.analysis.stats": (
-        "maze evaluation computes its intervals in agents/; the maze engineer is moving the "
-        "reporting half to analysis/ (issue 16)"),
-}
+PENDING: dict[str, str] = {}
 
 
 def _key(violation: str) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from specgym.agents.maze_eval import evaluate_maze, rollout
+from specgym.agents.maze_eval import rollout
+from specgym.analysis.maze_report import evaluate_maze
 from specgym.analysis.stats import wilson_interval
 from specgym.envs.maze import MazeVectorEnv
 from specgym.envs.maze.geometry import decision_square, in_top_right, shortest_path

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from specgym.agents import load_policy
-from specgym.agents.maze_eval import evaluate_maze
+from specgym.analysis.maze_report import evaluate_maze
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = sorted((ROOT / "checkpoints" / "maze").glob("*/eval_*.json"))
