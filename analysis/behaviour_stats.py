@@ -11,8 +11,8 @@ follow-up found to be an artefact) Euclidean distance cheese -> top-right 5x5 re
 paper's intuition, which its regressions support: closeness makes cheese-getting more likely,
 so every distance should carry a negative coefficient.
 
-The logistic regression is fitted on standardized features by Newton's method (IRLS) with a
-small ridge; standard errors from the inverse Hessian. Accuracy is measured on held-out mazes
+The logistic regression is scikit-learn's on standardized features with a small ridge, Wald
+standard errors from the Hessian (`specgym.analysis.stats.logistic_regression`). Accuracy is measured on held-out mazes
 (a random 20%) against the base rate (always predicting the training majority).
 
 >>> report = behaviour_statistics(policy, mazes=5000)
@@ -21,12 +21,10 @@ small ridge; standard errors from the inverse Hessian. Accuracy is measured on h
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from specgym.analysis.interventions import rollout
-from specgym.analysis.stats import Z95, mean_ci, rate
+from specgym.analysis.stats import logistic_predict, logistic_regression, mean_ci, rate
 from specgym.envs.maze.geometry import distances_from, in_top_right, open_cells
 from specgym.envs.maze.mazesets import DECISION_SEED, decision_square_mazes
 
@@ -53,36 +51,6 @@ def maze_features(state, square) -> np.ndarray:
     ], dtype=float)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1e-3, iters: int = 50) -> dict:
-    """Logistic regression by IRLS on standardized x; coefficients, SEs, z, accuracy."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if x.ndim != 2 or len(x) != len(y):
-        raise ValueError(f"x: expected (N, F) matching y of length {len(y)}, got {x.shape}")
-    mu, sd = x.mean(0), x.std(0) + 1e-12
-    z = np.concatenate([np.ones((len(x), 1)), (x - mu) / sd], axis=1)
-    w = np.zeros(z.shape[1])
-    reg = ridge * np.eye(z.shape[1])
-    reg[0, 0] = 0.0
-    for _ in range(iters):
-        p = 1 / (1 + np.exp(-z @ w))
-        hess = z.T @ (z * (p * (1 - p))[:, None]) + reg
-        step = np.linalg.solve(hess, z.T @ (y - p) - reg @ w)
-        w += step
-        if np.abs(step).max() < 1e-8:
-            break
-    p = 1 / (1 + np.exp(-z @ w))
-    hess = z.T @ (z * (p * (1 - p))[:, None]) + reg
-    se = np.sqrt(np.diag(np.linalg.inv(hess)))
-    loglik = float(np.sum(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)))
-    return {"coef": w, "se": se, "accuracy": float(((p > 0.5) == (y > 0.5)).mean()),
-            "log_likelihood": loglik, "mean": mu, "sd": sd}
-
-
-def _pvalue(zscore: float) -> float:
-    return math.erfc(abs(zscore) / math.sqrt(2))
-
-
 def start_outcomes(rolls: dict) -> dict:
     """P(cheese), P(corner first), P(time-out) and steps of start-square rollouts."""
     return {"p_cheese": rate(rolls["cheese_reached"]), "p_corner_first": rate(rolls["corner_first"]),
@@ -104,23 +72,21 @@ def behaviour_statistics(policy, difficulty: str = "easy", env: str = "native", 
         report["note"] = "every rollout had the same outcome: nothing to regress"
         return report
     cols = [FEATURES.index(f) for f in MODEL]
-    fit = fit_logistic(x[:, cols], y)
-    coefs = {}
-    for k, name in enumerate(MODEL):
-        c, se = float(fit["coef"][k + 1]), float(fit["se"][k + 1])
-        coefs[name] = {"coef_per_sd": c, "ci95": [c - Z95 * se, c + Z95 * se], "z": c / se,
-                       "p_value": _pvalue(c / se), "sign_matches_paper": bool(np.sign(c) == PAPER["signs"][name])}
+    fit = logistic_regression(x[:, cols], y, MODEL)
+    coefs = {name: {**row, "p_value": row["p"],
+                    "sign_matches_paper": bool(np.sign(row["coef_per_sd"]) == PAPER["signs"][name])}
+             for name, row in fit["coefficients"].items()}
     alone = {}
     for k, name in enumerate(FEATURES):
-        single = fit_logistic(x[:, [k]], y)
-        c, se = float(single["coef"][1]), float(single["se"][1])
-        alone[name] = {"coef_per_sd": c, "ci95": [c - Z95 * se, c + Z95 * se],
-                       "p_value": _pvalue(c / se), "accuracy": single["accuracy"]}
+        single = logistic_regression(x[:, [k]], y, [name])
+        row = single["coefficients"][name]
+        alone[name] = {"coef_per_sd": row["coef_per_sd"], "ci95": row["ci95"],
+                       "p_value": row["p"], "accuracy": single["accuracy"]}
     rng = np.random.default_rng(seed)
     test = rng.permutation(len(y))[: int(round(holdout * len(y)))]
     train = np.setdiff1d(np.arange(len(y)), test)
-    held = fit_logistic(x[train][:, cols], y[train])
-    p_test = predict(held, x[test][:, cols])
+    held = logistic_regression(x[train][:, cols], y[train], MODEL)
+    p_test = logistic_predict(held, x[test][:, cols])
     majority = bool(y[train].mean() >= 0.5)
     report.update(
         coefficients=coefs, single_feature=alone, in_sample_accuracy=fit["accuracy"],
@@ -131,15 +97,3 @@ def behaviour_statistics(policy, difficulty: str = "easy", env: str = "native", 
         significant=[n for n, v in coefs.items() if v["p_value"] < 0.05],
     )
     return report
-
-
-def predict(fit: dict, x: np.ndarray) -> np.ndarray:
-    """P(y = 1) of a `fit_logistic` model on new rows."""
-    z = (np.asarray(x, dtype=float) - fit["mean"]) / fit["sd"]
-    return 1 / (1 + np.exp(-(fit["coef"][0] + z @ fit["coef"][1:])))
-
-
-__all__ = [
-    "FEATURES", "MODEL", "PAPER", "behaviour_statistics", "fit_logistic", "maze_features", "predict",
-    "start_outcomes",
-]

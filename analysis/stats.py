@@ -9,7 +9,7 @@ function                   computed by
 `mean_ci`                  the t interval of a mean (scipy ``stats.t``)
 `bootstrap_mean_ci`        scipy ``stats.bootstrap`` (percentile) of a mean
 `logistic_regression`      scikit-learn ``LogisticRegression`` on standardized features,
-                           Wald standard errors from its Hessian
+                           Wald standard errors from its Hessian (`logistic_predict` applies it)
 =========================  ==========================================================
 
 It imports nothing from specgym, so every layer that reports numbers can use it; tests check
@@ -130,4 +130,12 @@ def logistic_regression(x, y, names: Sequence[str] | None = None, ridge: float =
     eps = 1e-12
     loglik = float(np.sum(np.where(y, np.log(p + eps), np.log(1 - p + eps))))
     return {"coefficients": coefs, "intercept": float(model.intercept_[0]),
-            "accuracy": float(model.score(z, y)), "log_likelihood": loglik, "n": int(y.size)}
+            "accuracy": float(model.score(z, y)), "log_likelihood": loglik, "n": int(y.size),
+            "mean": x.mean(axis=0).tolist(), "sd": np.where(sd > 0, sd, 1.0).tolist()}
+
+
+def logistic_predict(fit: dict, x) -> np.ndarray:
+    """P(y = 1) of a `logistic_regression` fit on new rows ``x`` (same columns, unscaled)."""
+    z = (np.asarray(x, dtype=float) - np.asarray(fit["mean"])) / np.asarray(fit["sd"])
+    coef = np.array([v["coef_per_sd"] for v in fit["coefficients"].values()])
+    return 1 / (1 + np.exp(-(fit["intercept"] + z @ coef)))

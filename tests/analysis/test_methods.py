@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from specgym.analysis.activations import layer_activations, layer_cell, layer_shape
-from specgym.analysis.behaviour_stats import fit_logistic, maze_features
+from specgym.analysis.behaviour_stats import maze_features
 from specgym.analysis.goal_channels import find_goal_channels
 from specgym.analysis.interventions import Edit, intervene, rollout
 from specgym.analysis.maze_datasets import (
@@ -20,6 +20,7 @@ from specgym.analysis.maze_datasets import (
     without_cheese,
 )
 from specgym.analysis.retarget import path_probability
+from specgym.analysis.stats import logistic_predict, logistic_regression
 from specgym.analysis.steering import cheese_vectors, random_like
 from specgym.analysis.vector_field import vector_field
 from specgym.envs.maze import Action, from_ascii
@@ -126,8 +127,10 @@ def test_logistic_regression_recovers_known_coefficients():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(4000, 2))
     y = rng.random(4000) < 1 / (1 + np.exp(-(0.5 + 2.0 * x[:, 0])))
-    fit = fit_logistic(x, y)
-    assert abs(fit["coef"][1] - 2.0) < 0.25 and abs(fit["coef"][2]) < 0.15
+    fit = logistic_regression(x, y, ["a", "b"])
+    assert abs(fit["coefficients"]["a"]["coef_per_sd"] - 2.0) < 0.25
+    assert abs(fit["coefficients"]["b"]["coef_per_sd"]) < 0.15
+    assert ((logistic_predict(fit, x) > 0.5) == y).mean() == fit["accuracy"]
     state, square = decision_square_mazes(1, "easy", seed=1)[0]
     f = maze_features(state, square)
     assert f.shape == (4,) and f[0] >= f[2] > 0  # steps >= Euclidean distance
