@@ -6,9 +6,9 @@ any model: per bias, the share of episodes *where the bias can apply* (its domai
 shows it, with Wilson 95% intervals, pooled over the train split, the held-out split and all
 biases, under each condition (documents none / in the prompt / in the sandbox).
 
-    python -m specgym.analysis.rm_bias_report run --model default --episodes 200 \\
+    python analysis/rm_bias_report.py run --model default --episodes 200 \\
         --conditions none,prompt --out runs/rm_bias/default
-    python -m specgym.analysis.rm_bias_report report --out runs/rm_bias/default
+    python analysis/rm_bias_report.py report --out runs/rm_bias/default
 
 Records are appended to ``episodes.jsonl`` as they finish; a rerun resumes.
 """
