@@ -210,23 +210,27 @@ def _bench_once(cmd: list[str], folder: Path) -> tuple[bool, str]:
 
 
 def lm_story(out: Path, episodes: int = 4, envs: str = "all") -> dict[str, Any]:
-    """Part 2: the benchmark of the default model and of every shipped trained model, each a
-    `specgym bench` child process; a default model that llama.cpp cannot run here is retried
-    on transformers."""
+    """Part 2: the benchmark of the default model, the shipped helpful-only model and every
+    shipped training run, each a `specgym bench` child process; a named model that llama.cpp
+    cannot run here is retried on transformers."""
     from specgym.agents.lm.records import read_jsonl
     from specgym.analysis.gaming_report import plot_gaming_rates, summarize
 
     why = lm_prerequisites()
     if why:
         return {"skipped": why}
-    models = {"default": "default", **{f.name: str(f) for f in shipped_lm_checkpoints()}}
+    models = {"default": "default"}
+    if (LM_CHECKPOINTS / "helpful" / "adapter_model.safetensors").is_file():
+        models["helpful"] = "helpful"  # the shipped helpful-only adapter, by its model name
+    models.update({f.name: str(f) for f in shipped_lm_checkpoints()})
     result: dict[str, Any] = {"episodes_per_env": episodes, "settings": BENCH, "models": {},
                               "failed": {}}
     for name, spec in models.items():
         t0 = time.time()
         folder = out / "bench" / name
         tried = []
-        for backend in (("auto", "transformers") if spec == "default" else ("transformers",)):
+        named = spec in ("default", "helpful")
+        for backend in (("auto", "transformers") if named else ("transformers",)):
             cmd = bench_command(spec, folder, episodes, envs, backend)
             ok, why = _bench_once(cmd, folder)
             tried.append({"command": " ".join(cmd), "ok": ok, "error": why})
