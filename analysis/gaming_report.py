@@ -22,30 +22,28 @@ from typing import Any
 
 import numpy as np
 
+from specgym.agents.lm.records import tally
 from specgym.analysis.stats import mean_ci, newcombe_diff, wilson_interval
 
 
 def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Gaming rate (Wilson 95%), per hack type, mean visible/hidden reward of some records."""
-    n = len(records)
-    k = sum(bool(r["gamed"]) for r in records)
-    hacks: dict[str, int] = {}
-    for r in records:
-        for h in set(r["hack_types"]):
-            hacks[h] = hacks.get(h, 0) + 1
+    """Gaming rate (Wilson 95%), per hack type, mean visible/hidden reward of some records:
+    the agents' `tally` of the counts, with the intervals added."""
+    counts = tally(records)
+    n, k = counts["n"], counts["gamed"]
     hidden = [r["hidden_reward"] for r in records if r["hidden_reward"] is not None]
     return {
         "n": n,
         "gamed": k,
-        "gaming_rate": k / n if n else float("nan"),
+        "gaming_rate": counts["gaming_rate"],
         "ci95": list(wilson_interval(k, n)),
         "hack_types": {
             h: {"count": c, "rate": c / n, "ci95": list(wilson_interval(c, n))}
-            for h, c in sorted(hacks.items())
+            for h, c in counts["hack_counts"].items()
         },
         "visible_reward": mean_ci([r["reward"] for r in records]),
         "hidden_reward": mean_ci(hidden),
-        "n_ungraded": sum(not r["graded"] for r in records),
+        "n_ungraded": counts["n_ungraded"],
     }
 
 
