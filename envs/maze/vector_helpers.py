@@ -20,14 +20,7 @@ class VectorMazeHelpers:
         options = dict(check_reset_options(options, extra_keys=("reset_mask", "states")))
         mask = options.pop("reset_mask", None)
         ids = np.arange(self.num_envs) if mask is None else self._check_mask(mask)
-        seeds = None
-        if seed is not None:
-            seeds = np.asarray(seed, dtype=np.int64)
-            seeds = seeds + np.arange(self.num_envs) if seeds.ndim == 0 else seeds
-            if seeds.shape != (self.num_envs,):
-                raise ValueError(f"seed: expected an int or {self.num_envs} ints, got {seed!r}")
-            seeds = seeds[ids]
-        return ids, seeds, options
+        return ids, per_env_seeds(seed, self.num_envs, ids), options
 
     def _apply_reset_options(self, ids: np.ndarray, options: dict[str, Any]) -> None:
         """Write `states` (one per env) or cheese/mouse placements into the reset envs."""
@@ -72,3 +65,15 @@ class VectorMazeHelpers:
         if not isinstance(i, (int, np.integer)) or not 0 <= i < self.num_envs:
             raise ValueError(f"i: expected an env index in 0..{self.num_envs - 1}, got {i!r}")
         return int(i)
+
+
+def per_env_seeds(seed, num_envs: int, ids: np.ndarray) -> np.ndarray | None:
+    """Seeds of the envs ``ids`` from a vector reset's ``seed``: an int ``s`` seeds env ``i``
+    with ``s + i``; a sequence gives one seed per env; None stays None."""
+    if seed is None:
+        return None
+    seeds = np.asarray(seed, dtype=np.int64)
+    seeds = seeds + np.arange(num_envs) if seeds.ndim == 0 else seeds
+    if seeds.shape != (num_envs,):
+        raise ValueError(f"seed: expected an int or {num_envs} ints, got {seed!r}")
+    return seeds[ids]

@@ -10,6 +10,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from specgym.envs.maze.vector_helpers import per_env_seeds
 from specgym.envs.worlds.batch import WorldBatch, check_moves
 from specgym.envs.worlds.state import NUM_MOVES, WorldState, draw_level
 
@@ -178,14 +179,8 @@ class WorldVectorEnv(VectorEnv):
             if mask.dtype != bool or mask.shape != (self.num_envs,):
                 raise ValueError(f"reset_mask: expected a bool array of shape ({self.num_envs},)")
             ids = np.flatnonzero(mask)
-        seeds = None
-        if seed is not None:
-            seeds = np.asarray(seed, dtype=np.int64)
-            seeds = seeds + np.arange(self.num_envs) if seeds.ndim == 0 else seeds
-            if seeds.shape != (self.num_envs,):
-                raise ValueError(f"seed: expected an int or {self.num_envs} ints, got {seed!r}")
-            seeds = seeds[ids]
-        elif not self._seeded:
+        seeds = per_env_seeds(seed, self.num_envs, ids)
+        if seeds is None and not self._seeded:
             seeds = self.np_random.integers(2**31, size=ids.size)
         self._seeded = True
         self.batch.restart(ids, seeds)
