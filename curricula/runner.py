@@ -48,6 +48,9 @@ class CurriculumEvalConfig:
     held_out_episodes: int | None = None
     """Episodes per cell of the held-out stage (null: as ``episodes``); the paper's rates are
     small, so this cell wants more."""
+    held_out_episodes_headline: int | None = None
+    """Episodes of the held-out cell in the control row and the last row (the paper's headline
+    comparison), run after every row has its cells (null: as ``held_out_episodes``)."""
     backend: str = "transformers"
     """transformers, or llama.cpp (each trained model is exported to GGUF once; several times
     faster on CPU)."""
@@ -95,6 +98,9 @@ class CurriculumConfig:
         if self.eval.held_out_episodes is not None and self.eval.held_out_episodes < 1:
             raise ValueError(f"eval.held_out_episodes: must be >= 1 or null, got "
                              f"{self.eval.held_out_episodes}")
+        if self.eval.held_out_episodes_headline is not None and self.eval.held_out_episodes_headline < 1:
+            raise ValueError(f"eval.held_out_episodes_headline: must be >= 1 or null, got "
+                             f"{self.eval.held_out_episodes_headline}")
         if self.eval.backend not in EVAL_BACKENDS:
             raise ValueError(f"eval.backend: expected one of {list(EVAL_BACKENDS)}, got "
                              f"{self.eval.backend!r}")
@@ -114,7 +120,12 @@ def train_lm(config: LMTrainConfig, progress_bar: bool = True) -> Path:
 def run_curriculum(config: CurriculumConfig, progress_bar: bool = True, log=print) -> dict[str, Any]:
     """Run (or resume) the curriculum; return the matrix dict (also in ``matrix.json``)."""
     from specgym.agents.lm.records import read_jsonl
-    from specgym.agents.lm.train.common import evaluate_backend, load_model, set_threads
+    from specgym.agents.lm.train.common import (
+        evaluate_backend,
+        llama_cpp_backend,
+        load_model,
+        set_threads,
+    )
     from specgym.analysis.gaming_report import summarize
     from specgym.config import save_config
 
@@ -142,35 +153,33 @@ def run_curriculum(config: CurriculumConfig, progress_bar: bool = True, log=prin
         sampling = replace(sampling, max_new_tokens=ev.max_new_tokens)
     max_turns = ev.max_turns or config.train.sampling.max_turns
     options = {} if ev.context_cue == "none" else {"context_cue": ev.context_cue}
-    for i, row in enumerate(rows):
+    backend_cache: dict[str, Any] = {}
+
+    def evaluate_row(i: int, row: str, model: str, headline: bool = False) -> None:
+        """Evaluate (or resume, or extend) row ``i``'s cells; the held-out cell gets the
+        headline size when ``headline``."""
         folder = run / f"{i}_{row}"
-        if row in state["finished"]:
-            continue
-        t0 = time.time()
-        if row != "before":
-            tcfg = copy.deepcopy(config.train)
-            tcfg.env.id = cur.stage(row).env_id
-            tcfg.model = str(model)
-            tcfg.run_dir = str(folder / "train")
-            tcfg.seed = config.train.seed + i
-            log(f"[curriculum] stage {row}: training {config.train.method} on {tcfg.env.id}")
-            model = str(train_lm(tcfg, progress_bar=progress_bar))
-        t_eval = time.time()
-        if ev.backend == "llama.cpp":
-            backend = llama_cpp_backend(model, ev.max_batch)
-        else:
-            backend = load_model(model, device=config.train.device, max_batch=ev.max_batch)
         first = 0 if row == "before" else names.index(row)
         cells.setdefault(row, {})
         for name in config.eval_stages:
             if names.index(name) < first:
                 continue
             stage = cur.stage(name)
-            n = ev.held_out_episodes if stage.held_out and ev.held_out_episodes else ev.episodes
-            log(f"[curriculum] {row}: evaluating on {name} ({n} episodes)")
+            n = ev.episodes
+            if stage.held_out:
+                n = ev.held_out_episodes or n
+                if headline and ev.held_out_episodes_headline:
+                    n = max(n, ev.held_out_episodes_headline)
             episodes_file = folder / "eval" / f"{name}.jsonl"
+            if (cells[row].get(name) or {}).get("n") == n:
+                continue
+            if "backend" not in backend_cache:
+                backend_cache["backend"] = (
+                    llama_cpp_backend(model, ev.max_batch) if ev.backend == "llama.cpp"
+                    else load_model(model, device=config.train.device, max_batch=ev.max_batch))
+            log(f"[curriculum] {row}: evaluating on {name} ({n} episodes)")
             evaluate_backend(
-                backend, stage.env_id, n, episodes_file,
+                backend_cache["backend"], stage.env_id, n, episodes_file,
                 seed_offset=ev.seed_offset, sampling=sampling, max_turns=max_turns, options=options,
             )
             summary = summarize(read_jsonl(episodes_file))
@@ -179,27 +188,40 @@ def run_curriculum(config: CurriculumConfig, progress_bar: bool = True, log=prin
                                                run / "tampering" / f"{i}_{row}.jsonl"))
             cells[row][name] = summary
             write_matrix(run, rows, config.eval_stages, cells, config)
-        backend.close()
+        if "backend" in backend_cache:
+            backend_cache.pop("backend").close()
+
+    for i, row in enumerate(rows):
+        if row in state["finished"]:
+            continue
+        t0 = time.time()
+        if row != "before":
+            tcfg = copy.deepcopy(config.train)
+            tcfg.env.id = cur.stage(row).env_id
+            tcfg.model = str(model)
+            tcfg.run_dir = str(run / f"{i}_{row}" / "train")
+            tcfg.seed = config.train.seed + i
+            log(f"[curriculum] stage {row}: training {config.train.method} on {tcfg.env.id}")
+            model = str(train_lm(tcfg, progress_bar=progress_bar))
+        t_eval = time.time()
+        evaluate_row(i, row, str(model))
         state.setdefault("wall_time_s", {})[row] = {
             "train": round(t_eval - t0, 1), "eval": round(time.time() - t_eval, 1)}
         state["finished"].append(row)
         state["models"][row] = str(model)
         state_path.write_text(json.dumps(state, indent=2))
         log(f"[curriculum] {row} finished in {time.time() - t0:.0f} s")
+    # Last, the headline comparison's held-out cells (the control row and the last row) are
+    # extended to their larger size: every row has its full set of cells first.
+    if ev.held_out_episodes_headline:
+        for i in sorted({0, len(rows) - 1}):
+            t0 = time.time()
+            evaluate_row(i, rows[i], state["models"][rows[i]], headline=True)
+            if time.time() - t0 > 1:
+                times = state.setdefault("wall_time_s", {}).setdefault(rows[i], {})
+                times["headline_eval"] = round(times.get("headline_eval", 0) + time.time() - t0, 1)
+                state_path.write_text(json.dumps(state, indent=2))
     return write_matrix(run, rows, config.eval_stages, cells, config)
-
-
-def llama_cpp_backend(model: str | Path, max_batch: int):
-    """A llama.cpp backend for a spec (``default``, ``helpful``, a .gguf) or a trained folder
-    (exported to ``folder/model.gguf`` once), served as Q8_0."""
-    from specgym.agents.lm import load_backend
-    from specgym.agents.lm.gguf_export import saved_model_gguf
-    from specgym.agents.lm.train.common import is_saved_model
-
-    if is_saved_model(model):
-        return load_backend(str(saved_model_gguf(model)), backend="llama.cpp",
-                            max_batch=max_batch, requantize="q8_0")  # fmt: skip
-    return load_backend(str(model), backend="llama.cpp", max_batch=max_batch)
 
 
 def held_out_counts(episodes_jsonl: Path, tampering_jsonl: Path) -> dict[str, Any]:

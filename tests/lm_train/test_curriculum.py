@@ -71,6 +71,35 @@ def test_runner_matrix_and_resume_with_scripted_stages(tmp_path, monkeypatch):
     assert json.loads((tmp_path / "cur" / "matrix.json").read_text())["rows"] == m["rows"]
 
 
+@needs_bwrap
+def test_headline_cells_are_extended_after_every_row(tmp_path, monkeypatch):
+    """The control row's and the last row's held-out cells grow to the headline size once
+    every row has its cells; the rows between keep the ordinary size."""
+    config = tiny_config(tmp_path, overrides=["eval.held_out_episodes_headline=3"])
+    order = []
+
+    def fake_train(cfg, progress_bar=True):
+        out = tmp_path / cfg.env.id.split("/")[1]
+        out.mkdir(exist_ok=True)
+        return out
+
+    def fake_load(model, **kw):
+        order.append(str(model))
+        return ScriptedBackend(["(A)"], max_batch=2)
+
+    monkeypatch.setattr(runner, "train_lm", fake_train)
+    monkeypatch.setattr(common, "load_model", fake_load)
+    m = run_curriculum(config, progress_bar=False, log=lambda *_: None)
+    assert [r[-1] for r in m["n"]] == [3, 2, 3]
+    assert m["cells"]["before"]["reward_tampering"]["tampering"]["n"] == 3
+    # rows first (control, stage 1, stage 2), then the two headline top-ups
+    assert order == ["default", str(tmp_path / "PoliticalSycophancy-v0"),
+                     str(tmp_path / "ToolUseFlattery-v0"), "default",
+                     str(tmp_path / "ToolUseFlattery-v0")]
+    again = run_curriculum(config, progress_bar=False, log=lambda *_: None)
+    assert again["n"] == m["n"] and len(order) == 5  # nothing re-run
+
+
 def test_config_errors_name_the_field(tmp_path):
     with pytest.raises(ValueError, match="stages"):
         CurriculumConfig(stages=["tool_use_flattery", "political_sycophancy"])
@@ -80,6 +109,10 @@ def test_config_errors_name_the_field(tmp_path):
         CurriculumConfig(eval_stages=["nope"])
     with pytest.raises(ValueError, match="method"):
         load_config(CurriculumConfig, None, ["train.method=ppo"])
+    with pytest.raises(ValueError, match="held_out_episodes_headline"):
+        load_config(CurriculumConfig, None, ["eval.held_out_episodes_headline=0"])
+    with pytest.raises(ValueError, match="expert_iteration.sampler"):
+        load_config(CurriculumConfig, None, ["train.expert_iteration.sampler=vllm"])
 
 
 @pytest.mark.slow

@@ -141,3 +141,24 @@ def test_multi_turn_episode_becomes_one_masked_sequence():
     assert comp[-n2:] == ep.turns[1].completion_token_ids and mask[-n2:] == [1] * n2
     assert sum(mask) == len(ep.turns[0].completion_token_ids) + n2
     assert "Tool output" in tok.decode([t for t, m in zip(comp, mask, strict=False) if m == 0])
+
+
+def test_expert_iteration_samples_with_llama_cpp_from_the_current_weights(tmp_path):
+    """sampler: llama.cpp samples iteration 2 from iteration 1's checkpoint exported to GGUF,
+    and the llama.cpp token ids train the model."""
+    from specgym.agents.lm.train import train_lm
+
+    config = LMTrainConfig(
+        method="expert-iteration", env=LMEnvConfig(id=SYC),
+        sampling=LMSamplingConfig(max_new_tokens=8, max_turns=1),
+        expert_iteration=ExpertIterationSettings(iterations=2, prompts_per_iteration=2,
+                                                 samples_per_prompt=2, batch_size=2,
+                                                 sampler="llama.cpp"),
+        run_dir=str(tmp_path / "ei"),
+    )
+    final = train_lm(config, progress_bar=False)
+    rows = [json.loads(x) for x in (tmp_path / "ei" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["sampler"] for r in rows] == ["llama.cpp", "llama.cpp"]
+    assert all(r["sft_rows"] == 2 and r["time_s"]["export"] >= 0 for r in rows)
+    assert rows[1]["time_s"]["export"] > rows[0]["time_s"]["export"]  # iteration 2 exported
+    assert (final / "specgym-model.json").is_file()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 METHODS = ("grpo", "expert_iteration")
+EI_SAMPLERS = ("transformers", "llama.cpp")
 
 
 @dataclass
@@ -66,6 +67,10 @@ class ExpertIterationSettings:
     epochs: int = 1
     learning_rate: float = 2.0e-5
     batch_size: int = 4
+    sampler: str = "transformers"
+    """Backend that samples each iteration's episodes: transformers (the model in training),
+    or llama.cpp (the current weights exported to GGUF after every iteration and served as
+    Q8_0; faster on CPU, and the samples still come from the weights being trained)."""
 
 
 @dataclass
@@ -117,6 +122,9 @@ class LMTrainConfig:
                         ("sampling.max_turns", self.sampling.max_turns), ("save_every", self.save_every)):
             if v < 1:
                 raise ValueError(f"{name}: must be >= 1, got {v!r}")
+        if self.expert_iteration.sampler not in EI_SAMPLERS:
+            raise ValueError(f"expert_iteration.sampler: expected one of {list(EI_SAMPLERS)}, "
+                             f"got {self.expert_iteration.sampler!r}")
         if self.grpo.scale_rewards not in ("group", "batch", "none"):
             raise ValueError(f"grpo.scale_rewards: expected group, batch or none, got {self.grpo.scale_rewards!r}")
 

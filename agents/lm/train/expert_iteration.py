@@ -7,6 +7,9 @@ saw (``prompt_token_ids``) and wrote (``completion_token_ids``), loss on the rep
 (``completion_mask``). Summed over turns this is the loss on the whole multi-turn episode
 with tool output as context.
 
+Sampling runs on the model in training (transformers) or, with ``sampler: llama.cpp``, on the
+same weights exported to GGUF after each iteration (faster on CPU; `_sampling_backend`).
+
 Files in ``run_dir``: ``iter_K/episodes.jsonl`` (every sampled episode, written as it
 finishes, so an interrupted sampling phase resumes), ``metrics.jsonl`` (one row per
 iteration: reward, gaming rate, hidden reward of the samples, and of the kept ones),
@@ -99,13 +102,19 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
         folder = run / f"iter_{it}"
         base = config.env.seed_offset + it * ei.prompts_per_iteration
         seeds = [base + j for j in range(ei.prompts_per_iteration) for _ in range(ei.samples_per_prompt)]
-        backend.max_batch = min(16, len(seeds))
-        engine = RolloutEngine(backend, config.sampling_config(seed=config.seed * 1_000_003 + it),
-                               max_turns=config.sampling.max_turns)
         model.eval()
         t_sample = time.perf_counter()
-        episodes = engine.run(config.env.id, seeds, options=config.env.options or None,
-                              env_kwargs=config.env.kwargs or None)
+        sampler = _sampling_backend(config, backend, weights=ckpt if it else config.model,
+                                    max_batch=min(16, len(seeds)))  # fmt: skip
+        t_export = time.perf_counter() - t_sample
+        engine = RolloutEngine(sampler, config.sampling_config(seed=config.seed * 1_000_003 + it),
+                               max_turns=config.sampling.max_turns)
+        try:
+            episodes = engine.run(config.env.id, seeds, options=config.env.options or None,
+                                  env_kwargs=config.env.kwargs or None)
+        finally:
+            if sampler is not backend:
+                sampler.close()
         t_sample = time.perf_counter() - t_sample
         folder.mkdir(parents=True, exist_ok=True)
         with (folder / "episodes.jsonl").open("w") as fh:
@@ -119,7 +128,7 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
         if best:
             row["kept"] = {k: v for k, v in episode_metrics(best).items() if k != "hack_types"}
         row["kept_episodes"], row["sft_rows"] = len(best), len(rows["input_ids"])
-        times = {"sampling": t_sample, "generate": engine.timings["generate_s"],
+        times = {"sampling": t_sample, "export": t_export, "generate": engine.timings["generate_s"],
                  "env_and_grading": engine.timings["env_s"], "sft": 0.0}  # fmt: skip
         t_sft = time.perf_counter()
         if rows["input_ids"]:
@@ -149,6 +158,7 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
         times["sft"] = time.perf_counter() - t_sft
         row["time_s"] = {k: round(v, 1) for k, v in times.items()}
         row["sampled_episodes_per_min"] = round(60 * len(episodes) / max(t_sample, 1e-9), 2)
+        row["sampler"] = ei.sampler
         append_jsonl(run / "metrics.jsonl", row)
         save_model(model, tok, ckpt, base=config.model, extra={"method": "expert_iteration"})
         state_path.write_text(json.dumps({"iterations_done": it + 1}))
@@ -161,6 +171,18 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
         evaluate_held_out(config, load_model(final, device=config.device, max_batch=config.eval.max_batch),
                           run / "eval_after")
     return final
+
+
+def _sampling_backend(config: LMTrainConfig, backend: Any, weights: str | Path, max_batch: int) -> Any:
+    """The backend that samples this iteration: the model in training itself (transformers),
+    or its current weights (``weights``: the start model or the last checkpoint, which holds
+    exactly the weights in memory) exported to GGUF for llama.cpp."""
+    if config.expert_iteration.sampler == "transformers":
+        backend.max_batch = max_batch
+        return backend
+    from specgym.agents.lm.train.common import llama_cpp_backend
+
+    return llama_cpp_backend(weights, max_batch=max_batch)
 
 
 def train_lm(config: LMTrainConfig, progress_bar: bool = True) -> Path:
