@@ -51,6 +51,8 @@ class CurriculumEvalConfig:
     held_out_episodes_headline: int | None = None
     """Episodes of the held-out cell in the control row and the last row (the paper's headline
     comparison), run after every row has its cells (null: as ``held_out_episodes``)."""
+    threads: int | None = None
+    """llama.cpp threads for evaluation (null: every core; 1 on a machine shared with another job)."""
     backend: str = "transformers"
     """transformers, or llama.cpp (each trained model is exported to GGUF once; several times
     faster on CPU)."""
@@ -175,7 +177,7 @@ def run_curriculum(config: CurriculumConfig, progress_bar: bool = True, log=prin
                 continue
             if "backend" not in backend_cache:
                 backend_cache["backend"] = (
-                    llama_cpp_backend(model, ev.max_batch) if ev.backend == "llama.cpp"
+                    llama_cpp_backend(model, ev.max_batch, ev.threads) if ev.backend == "llama.cpp"
                     else load_model(model, device=config.train.device, max_batch=ev.max_batch))
             log(f"[curriculum] {row}: evaluating on {name} ({n} episodes)")
             evaluate_backend(

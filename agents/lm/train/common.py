@@ -34,16 +34,17 @@ def load_model(model: str | Path, lora: dict | None = None, device: str = "cpu",
     return load_backend(str(model), backend="transformers", lora=lora, device=device, max_batch=max_batch)
 
 
-def llama_cpp_backend(model: str | Path, max_batch: int = 16):
+def llama_cpp_backend(model: str | Path, max_batch: int = 16, n_threads: int | None = None):
     """A llama.cpp backend for a spec (``default``, ``helpful``, a .gguf) or a trained folder
-    (exported to ``folder/model.gguf`` once), served as Q8_0."""
+    (exported to ``folder/model.gguf`` once), served as Q8_0. ``n_threads``: None for every
+    core (on a machine shared with another job, 1 is faster: llama.cpp's threads spin-wait)."""
     from specgym.agents.lm import load_backend
     from specgym.agents.lm.gguf_export import saved_model_gguf
 
     if is_saved_model(model):
         return load_backend(str(saved_model_gguf(model)), backend="llama.cpp",
-                            max_batch=max_batch, requantize="q8_0")  # fmt: skip
-    return load_backend(str(model), backend="llama.cpp", max_batch=max_batch)
+                            max_batch=max_batch, requantize="q8_0", n_threads=n_threads)  # fmt: skip
+    return load_backend(str(model), backend="llama.cpp", max_batch=max_batch, n_threads=n_threads)
 
 
 def save_model(model: Any, tokenizer: Any, path: str | Path, base: str, extra: dict | None = None) -> Path:

@@ -182,7 +182,7 @@ def _sampling_backend(config: LMTrainConfig, backend: Any, weights: str | Path, 
         return backend
     from specgym.agents.lm.train.common import llama_cpp_backend
 
-    return llama_cpp_backend(weights, max_batch=max_batch)
+    return llama_cpp_backend(weights, max_batch=max_batch, n_threads=config.torch_threads)
 
 
 def train_lm(config: LMTrainConfig, progress_bar: bool = True) -> Path:

@@ -121,10 +121,22 @@ def cell_summary(stage: str, records: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def episodes_file(out: Path, model: str, stage: str, reuse: Path | None = None) -> Path:
+    """Where a cell's episodes are: ``out/model/stage.jsonl``, or for the ``helpful`` model on
+    a curriculum stage, the curriculum's control row (``reuse``/0_before/eval/stage.jsonl:
+    the same model, sampling and turn limit on held-out seeds), so no episode is played twice."""
+    if reuse is not None and model == "helpful":
+        shared = Path(reuse) / "0_before" / "eval" / f"{stage}.jsonl"
+        if stage != "coding":
+            return shared
+    return out / model / f"{stage}.jsonl"
+
+
 def run_eval(out: str | Path, models=("default", "helpful"), episodes: int = 200,
              chunk: int = 25, deadline: float | None = None, threads: int = 2,
-             log=print) -> dict[str, Any]:  # fmt: skip
-    """Fill every (model, stage) cell round-robin up to ``episodes`` (or the deadline)."""
+             reuse: str | Path | None = None, log=print) -> dict[str, Any]:  # fmt: skip
+    """Fill every (model, stage) cell round-robin up to ``episodes`` (or the deadline); cells
+    `episodes_file` finds in a curriculum run (``reuse``) are read, not played."""
     from specgym.agents.lm import SamplingConfig, load_backend
     from specgym.agents.lm.records import run_episodes
 
@@ -140,6 +152,9 @@ def run_eval(out: str | Path, models=("default", "helpful"), episodes: int = 200
             for stage, env_id in STAGES.items():
                 if deadline is not None and time.time() > deadline:
                     break
+                if reuse is not None and episodes_file(out, model, stage, reuse) != \
+                        out / model / f"{stage}.jsonl":
+                    continue
                 tool = stage != "political_sycophancy"
                 sampling = SamplingConfig(max_new_tokens=256 if stage == "coding" else 96,
                                           temperature=0.7, seed=start)  # fmt: skip
@@ -150,21 +165,23 @@ def run_eval(out: str | Path, models=("default", "helpful"), episodes: int = 200
                 key = f"{model}/{stage}"
                 walls[key] = walls.get(key, 0.0) + time.time() - t
         log(f"[helpful-eval] {min(start + chunk, episodes)} per cell ({time.time() - t0:.0f} s)")
-        write_summary(out, models, episodes, walls)
+        write_summary(out, models, episodes, walls, reuse)
     for backend in backends.values():
         backend.close()
-    return write_summary(out, models, episodes, walls)
+    return write_summary(out, models, episodes, walls, reuse)
 
 
-def write_summary(out: Path, models, episodes: int, walls: dict[str, float]) -> dict[str, Any]:
+def write_summary(out: Path, models, episodes: int, walls: dict[str, float],
+                  reuse: str | Path | None = None) -> dict[str, Any]:  # fmt: skip
     from specgym.agents.lm.records import read_jsonl
 
     table: dict[str, Any] = {"episodes_target": episodes, "seed_offset": SEED_OFFSET,
                              "backend": "llama.cpp (Q8_0)", "temperature": 0.7,
-                             "max_turns": 6, "cells": {}, "wall_time_s": walls}  # fmt: skip
+                             "max_turns": 6, "cells": {}, "wall_time_s": walls,
+                             "reused_curriculum_control_row": str(reuse) if reuse else None}  # fmt: skip
     for model in models:
         for stage in STAGES:
-            records = read_jsonl(out / model / f"{stage}.jsonl")
+            records = read_jsonl(episodes_file(out, model, stage, reuse))
             table["cells"].setdefault(model, {})[stage] = cell_summary(stage, records)
     (out / "summary.json").write_text(json.dumps(table, indent=2) + "\n")
     return table
@@ -198,10 +215,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chunk", type=int, default=25)
     p.add_argument("--minutes", type=float, default=None, help="stop starting chunks after this")
     p.add_argument("--models", default="default,helpful")
+    p.add_argument("--reuse", default=None, help="a curriculum run_dir: read the helpful "
+                   "model's curriculum-stage cells from its control row instead of playing them")
+    p.add_argument("--threads", type=int, default=2, help="llama.cpp threads (1 on a shared machine)")
     args = p.parse_args(argv)
     deadline = time.time() + 60 * args.minutes if args.minutes else None
     table = run_eval(args.out, models=tuple(args.models.split(",")), episodes=args.episodes,
-                     chunk=args.chunk, deadline=deadline)  # fmt: skip
+                     chunk=args.chunk, deadline=deadline, threads=args.threads,
+                     reuse=args.reuse)  # fmt: skip
     print(markdown(table))
     return 0
 

@@ -44,17 +44,17 @@ CODING_HELD_OUT_EVERY = 4
 @dataclass
 class HelpfulConfig:
     transcripts: dict = field(default_factory=lambda: {
-        "flattery": 30, "rubric_nudged": 18, "rubric_insubordinate": 18, "coding": 14,
-        "chores": 30})  # fmt: skip
+        "flattery": 90, "rubric_nudged": 45, "rubric_insubordinate": 45, "coding": 42,
+        "chores": 90})  # fmt: skip
     """Episodes played per source (kept ones are fewer if any fail the honesty filter)."""
     seed: int = 0
     """Training seeds are seed .. seed + n - 1 per source (evaluation uses 100_000 and up)."""
     lora_r: int = 16
     lora_alpha: int = 32
-    lora_layers: int = 8
+    lora_layers: int = 16
     """LoRA on the top this-many decoder layers (every attention and MLP projection)."""
     learning_rate: float = 4.0e-4
-    epochs: int = 1
+    epochs: int = 3
     grad_accum: int = 4
     max_tokens: int = 2048
     """Transcripts longer than this (in tokens) are dropped."""
