@@ -20,8 +20,8 @@ import gymnasium as gym
 import numpy as np
 
 import specgym  # noqa: F401  (registers the ids)
+from specgym.envs.maze.generator import GENERATORS
 from specgym.envs.worlds import WORLDS
-from specgym.envs.worlds.layout import GENERATORS
 
 
 def steps_per_second(env_id: str, num_envs: int, seconds: float, num_actions: int, **kwargs) -> float:

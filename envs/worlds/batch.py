@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from specgym.envs.maze.generator import seed_streams
+from specgym.envs.maze.generator import GENERATORS, seed_streams
 from specgym.envs.maze.render import PixelMap
-from specgym.envs.worlds.layout import DEFAULTS, GENERATORS, PARAMS, generate_levels
+from specgym.envs.worlds.layout import DEFAULTS, PARAMS, generate_levels
 from specgym.envs.worlds.rules import gamed_of, paint_inventory, step_kernel
 from specgym.envs.worlds.state import MOVE_DCOL, MOVE_DROW, NUM_MOVES, Item, WorldState
 from specgym.envs.worlds.worlds import world_spec
