@@ -16,9 +16,11 @@ import numpy as np
 
 from specgym.envs.maze.generator import (
     GENERATOR_DEFAULTS,
+    KRUSKAL,
+    OPEN,
     _randint,
     fill_square,
-    reachable,
+    flood,
     uniform,
 )
 
@@ -72,11 +74,14 @@ def _between(rng, i, lo, hi):
 
 
 @numba.njit(cache=True)
-def _place_items(walls_i, items_i, rng, i, kind, params, region, is_test):
-    """Place the mouse and the world's items in `region`; returns (mouse_r, mouse_c) or (-1, -1)."""
+def _place_items(walls_i, items_i, rng, i, kind, gen, params, region, is_test, free, lava,
+                 scratch):
+    """Place the mouse and the world's items in `region`; returns (mouse_r, mouse_c) or (-1, -1).
+    free, lava: bool[W, W] and scratch: uint64[2, W] are scratch."""
     w = walls_i.shape[0]
-    free = region.copy()
+    free[:, :] = region
     items_i[:, :] = 0
+    cheese_r, cheese_c = -1, -1
     if kind == KEYS:
         base = 9 if is_test else 5
         n_keys = _between(rng, i, params[base], params[base + 1])
@@ -97,6 +102,7 @@ def _place_items(walls_i, items_i, rng, i, kind, params, region, is_test):
             return -1, -1
         items_i[r, c] = CHEESE_BIT
         free[r, c] = False
+        cheese_r, cheese_c = r, c
         if kind == DISH:
             if is_test:
                 r, c = _pick(rng, i, free, 0, 0, w)
@@ -108,34 +114,67 @@ def _place_items(walls_i, items_i, rng, i, kind, params, region, is_test):
     if mr < 0:
         return -1, -1
     free[mr, mc] = False
-    if kind == LAVA and is_test:
-        _add_lava(walls_i, items_i, rng, i, free, params[13], mr, mc)
+    if kind == LAVA and is_test:  # region is done with: the lava check's scratch
+        if gen == KRUSKAL:
+            _add_lava_tree(walls_i, items_i, rng, i, free, params[13], mr, mc, cheese_r, cheese_c,
+                           region)
+        else:
+            _add_lava(walls_i, items_i, rng, i, free, params[13], mr, mc, cheese_r, cheese_c, lava,
+                      region, scratch)
     return mr, mc
 
 
 @numba.njit(cache=True)
-def _add_lava(walls_i, items_i, rng, i, free, density, mr, mc):
+def _add_lava(walls_i, items_i, rng, i, free, density, mr, mc, cheese_r, cheese_c, lava, seen,
+              scratch):
     """Lava on free cells with probability `density`, redrawn until the cheese stays reachable
     without touching lava (after 20 tries the level keeps no lava)."""
     w = walls_i.shape[0]
-    lava = np.zeros((w, w), np.bool_)
-    seen = np.zeros((w, w), np.bool_)
     for _ in range(20):
         for r in range(w):
             for c in range(w):
                 lava[r, c] = free[r, c] and uniform(rng, i) < density
-        reachable(walls_i, mr, mc, lava, seen)
-        ok = False
-        for r in range(w):
-            for c in range(w):
-                if items_i[r, c] & CHEESE_BIT and seen[r, c]:
-                    ok = True
-        if ok:
+        if flood(walls_i, lava, mr, mc, cheese_r, cheese_c, seen, scratch) < 0:  # cheese reached
             for r in range(w):
                 for c in range(w):
                     if lava[r, c]:
                         items_i[r, c] |= LAVA_BIT
             return
+
+
+@numba.njit(cache=True)
+def _add_lava_tree(walls_i, items_i, rng, i, free, density, mr, mc, cheese_r, cheese_c, path):
+    """`_add_lava` for a tree maze, exactly and in one draw: the path to the cheese is unique, so
+    "a lava-free path exists" means "no lava on that path", and the cells off it stay
+    independent: lava on each free cell off the path with probability `density`."""
+    w = walls_i.shape[1]
+    dist = np.full((w, w), -1, np.int64)
+    queue = np.empty(w * w, np.int64)
+    dist[mr, mc] = 0
+    queue[0] = mr * w + mc
+    head, tail = 0, 1
+    while head < tail:  # breadth-first distances from the mouse (the border is walls)
+        r, c = queue[head] // w, queue[head] % w
+        head += 1
+        if r == cheese_r and c == cheese_c:
+            break
+        for nr, nc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
+            if not walls_i[nr, nc] and dist[nr, nc] < 0:
+                dist[nr, nc] = dist[r, c] + 1
+                queue[tail] = nr * w + nc
+                tail += 1
+    path[:, :] = False
+    r, c = cheese_r, cheese_c
+    while dist[r, c] > 0:  # walk back to the mouse
+        path[r, c] = True
+        for nr, nc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
+            if not walls_i[nr, nc] and dist[nr, nc] == dist[r, c] - 1:
+                r, c = nr, nc
+                break
+    for r in range(w):
+        for c in range(w):
+            if free[r, c] and not path[r, c] and uniform(rng, i) < density:
+                items_i[r, c] |= LAVA_BIT
 
 
 @numba.njit(cache=True)
@@ -145,14 +184,18 @@ def generate_levels(walls, items, mouse, rng, env_ids, kind, gen, params, force_
     """
     w = walls.shape[1]
     region = np.zeros((w, w), np.bool_)
-    none = np.zeros((w, w), np.bool_)
+    free = np.zeros((w, w), np.bool_)
+    lava = np.zeros((w, w), np.bool_)
+    scratch = np.empty((2, w), np.uint64)
     for e in range(env_ids.shape[0]):
         i = env_ids[e]
         is_test = uniform(rng, i) < params[0] if force_test < 0 else force_test == 1
         for attempt in range(100):
-            _interior(walls, rng, i, w, gen if attempt < 99 else 3, params)
-            reachable(walls[i], 1, w - 2, none, region)
-            mr, mc = _place_items(walls[i], items[i], rng, i, kind, params, region, is_test)
+            used = gen if attempt < 99 else OPEN
+            _interior(walls, rng, i, w, used, params)
+            flood(walls[i], walls[i], 1, w - 2, -1, -1, region, scratch)
+            mr, mc = _place_items(walls[i], items[i], rng, i, kind, used, params, region, is_test,
+                                  free, lava, scratch)
             if mr >= 0:
                 mouse[i, 0] = mr
                 mouse[i, 1] = mc
