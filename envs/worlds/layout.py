@@ -116,8 +116,8 @@ def _place_items(walls_i, items_i, rng, i, kind, gen, params, region, is_test, f
     free[mr, mc] = False
     if kind == LAVA and is_test:  # region is done with: the lava check's scratch
         if gen == KRUSKAL:
-            _add_lava_tree(walls_i, items_i, rng, i, free, params[13], mr, mc, cheese_r, cheese_c,
-                           region)
+            _add_lava_off_path(walls_i, items_i, rng, i, free, params[13], mr, mc, cheese_r,
+                               cheese_c, region)
         else:
             _add_lava(walls_i, items_i, rng, i, free, params[13], mr, mc, cheese_r, cheese_c, lava,
                       region, scratch)
@@ -128,7 +128,7 @@ def _place_items(walls_i, items_i, rng, i, kind, gen, params, region, is_test, f
 def _add_lava(walls_i, items_i, rng, i, free, density, mr, mc, cheese_r, cheese_c, lava, seen,
               scratch):
     """Lava on free cells with probability `density`, redrawn until the cheese stays reachable
-    without touching lava (after 20 tries the level keeps no lava)."""
+    without touching lava; after 20 failed draws, drawn off one shortest path instead."""
     w = walls_i.shape[0]
     for _ in range(20):
         for r in range(w):
@@ -140,13 +140,15 @@ def _add_lava(walls_i, items_i, rng, i, free, density, mr, mc, cheese_r, cheese_
                     if lava[r, c]:
                         items_i[r, c] |= LAVA_BIT
             return
+    _add_lava_off_path(walls_i, items_i, rng, i, free, density, mr, mc, cheese_r, cheese_c, seen)
 
 
 @numba.njit(cache=True)
-def _add_lava_tree(walls_i, items_i, rng, i, free, density, mr, mc, cheese_r, cheese_c, path):
-    """`_add_lava` for a tree maze, exactly and in one draw: the path to the cheese is unique, so
-    "a lava-free path exists" means "no lava on that path", and the cells off it stay
-    independent: lava on each free cell off the path with probability `density`."""
+def _add_lava_off_path(walls_i, items_i, rng, i, free, density, mr, mc, cheese_r, cheese_c, path):
+    """Lava on each free cell off one shortest path to the cheese with probability `density`.
+
+    On a tree maze this is `_add_lava` exactly, in one draw: the path is unique, so "a lava-free
+    path exists" means "no lava on that path", and the cells off it stay independent."""
     w = walls_i.shape[1]
     dist = np.full((w, w), -1, np.int64)
     queue = np.empty(w * w, np.int64)
