@@ -133,3 +133,21 @@ def test_bad_generator_options_name_the_field(kwargs, field):
 def test_procgen_engine_refuses_other_generators(kwargs, field):
     with pytest.raises(ValueError, match=field):
         MazeEnv(engine="procgen", **kwargs)
+
+
+def test_maze_training_config_takes_a_generator():
+    from specgym.agents.ppo.config import MazeTrainConfig
+    from specgym.agents.ppo.train import make_sb3_env
+    from specgym.config import load_config
+
+    config = load_config(MazeTrainConfig, "configs/maze_region5.yaml",
+                         ["env.kwargs.generator=open", "env.num_envs=4", "ppo.normalize_reward=false"])
+    sb3 = make_sb3_env(config)
+    sb3.reset()
+    engine = sb3.venv.env.unwrapped.engine
+    assert engine.generator == "open"
+    s = engine.get_state(0)
+    assert not s.walls[s.margin:s.margin + s.maze_size, s.margin:s.margin + s.maze_size].any()
+    with pytest.raises(ValueError, match="generator"):
+        make_sb3_env(load_config(MazeTrainConfig, "configs/maze_region5.yaml",
+                                 ["env.kwargs.generator=prim", "env.num_envs=4"]))
