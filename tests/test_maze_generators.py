@@ -151,3 +151,14 @@ def test_maze_training_config_takes_a_generator():
     with pytest.raises(ValueError, match="generator"):
         make_sb3_env(load_config(MazeTrainConfig, "configs/maze_region5.yaml",
                                  ["env.kwargs.generator=prim", "env.num_envs=4"]))
+
+
+def test_maze_show_draws_any_generator(capsys):
+    from specgym.cli import main
+
+    assert main(["maze", "show", "--seed", "1", "--size", "7", "--difficulty", "easy",
+                 "--generator", "open"]) == 0
+    rows = capsys.readouterr().out.splitlines()[:15]
+    assert sum(row.count(".") for row in rows) == 7 * 7 - 2  # open: all but the mouse and cheese
+    assert main(["maze", "show", "--generator", "prim"]) == 2
+    assert "generator" in capsys.readouterr().err
