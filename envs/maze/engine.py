@@ -120,10 +120,10 @@ def make_engine(engine: str, num_envs: int, difficulty: str = "hard",
                 cheese_region: int | None = None, obs_mode: str = "rgb",
                 max_steps: int = MAX_STEPS, maze_size: int | None = None,
                 num_threads: int = 0, generator: str = "kruskal",
-                **generator_params) -> MazeEngine:
+                **gen_params) -> MazeEngine:
     """Build the named engine ("native" or "procgen"); ValueError names an option it lacks.
 
-    `generator` and its `generator_params` (`block_density`, `noise_density`, `noise_scale`)
+    `generator` and its `gen_params` (`block_density`, `noise_density`, `noise_scale`)
     lay out the native engine's mazes; procgen draws only its own Kruskal mazes.
     """
     if engine == "native":
@@ -132,13 +132,13 @@ def make_engine(engine: str, num_envs: int, difficulty: str = "hard",
         if num_threads != 0:
             raise ValueError(f"num_threads: only the procgen engine has threads, got {num_threads!r}")
         return MazeBatch(num_envs, difficulty, cheese_region, obs_mode, max_steps, maze_size,
-                         generator, **generator_params)
+                         generator, **gen_params)
     if engine == "procgen":
         if generator != "kruskal":
             raise ValueError(f"generator: procgen draws its own Kruskal mazes; expected 'kruskal' "
                              f"with engine='procgen', got {generator!r}")
-        if generator_params:
-            raise ValueError(f"{sorted(generator_params)[0]}: a parameter of the native engine's "
+        if gen_params:
+            raise ValueError(f"{sorted(gen_params)[0]}: a parameter of the native engine's "
                              "generators; procgen has none")
         if maze_size is not None:
             raise ValueError(f"maze_size: procgen draws its own sizes; expected None, got {maze_size!r}")
