@@ -2,8 +2,10 @@
 
 Env steps per second with uniformly random actions (autoresets included, so level generation
 counts) through the Gymnasium vector API, grid observations, for each world and each
-generator, next to `specgym/Maze-v0` (easy, grid). Prints one table with each row's ratio to
-the maze and writes the numbers as JSON (--json PATH).
+generator, next to `specgym/Maze-v0` (easy, grid; its procgen Kruskal mazes first, then its
+other generators). Prints one table with each row's ratio to the Kruskal maze and the load
+average before and after (the machine may be shared), and writes the numbers as JSON
+(--json PATH).
 
     python benchmarks/worlds_throughput.py --envs 256 --seconds 3 --json worlds_throughput.json
 """
@@ -20,8 +22,8 @@ import gymnasium as gym
 import numpy as np
 
 import specgym  # noqa: F401  (registers the ids)
+from specgym.envs.maze.generator import GENERATORS
 from specgym.envs.worlds import WORLDS
-from specgym.envs.worlds.layout import GENERATORS
 
 
 def steps_per_second(env_id: str, num_envs: int, seconds: float, num_actions: int, **kwargs) -> float:
@@ -48,9 +50,14 @@ def main() -> None:
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     rows = []
+    load_before = os.getloadavg()
     for n in args.envs:
-        maze = steps_per_second("specgym/Maze-v0", n, args.seconds, 15, obs_mode="grid", difficulty="easy")
-        rows.append({"env": "specgym/Maze-v0 (easy)", "generator": "kruskal", "num_envs": n, "sps": maze})
+        for gen in GENERATORS:
+            sps = steps_per_second("specgym/Maze-v0", n, args.seconds, 15, obs_mode="grid",
+                                   difficulty="easy", generator=gen)
+            rows.append({"env": "specgym/Maze-v0 (easy)", "generator": gen, "num_envs": n, "sps": sps})
+            if gen == "kruskal":
+                maze = sps
         for spec in WORLDS.values():
             for gen in GENERATORS:
                 sps = steps_per_second(spec.env_id, n, args.seconds, 4, size=args.size, generator=gen,
@@ -62,9 +69,12 @@ def main() -> None:
     print(f"{'env':30s} {'generator':9s} {'envs':>5s} {'steps/s':>12s} {'x maze':>7s}")
     for r in rows:
         print(f"{r['env']:30s} {r['generator']:9s} {r['num_envs']:5d} {r['sps']:12,.0f} {r['vs_maze']:7.2f}")
+    load_after = os.getloadavg()
+    print(f"load average (1, 5, 15 min): before {load_before}, after {load_after}")
     if args.json:
         meta = {"cpus": os.cpu_count(), "machine": platform.processor() or platform.machine(),
-                "seconds": args.seconds, "size": args.size, "loadavg": os.getloadavg()}
+                "seconds": args.seconds, "size": args.size, "loadavg_before": load_before,
+                "loadavg": load_after}
         with open(args.json, "w") as f:
             json.dump({"meta": meta, "rows": rows}, f, indent=2)
 

@@ -24,7 +24,7 @@ def cmd_maze_show(args: argparse.Namespace) -> int:
 
     env = MazeEnv(
         difficulty=args.difficulty, cheese_region=args.cheese_region, maze_size=args.size,
-        obs_mode="grid", render_mode="ansi",
+        obs_mode="grid", render_mode="ansi", generator=args.generator,
     )
     env.reset(seed=args.seed)
     state = env.get_state()
@@ -347,6 +347,8 @@ def register(sub, groups: dict) -> None:
     p.add_argument("--cheese-region", type=cheese_region, default=None,
                    help="cheese in the top-right n x n cells, or none (default)")
     p.add_argument("--difficulty", choices=["hard", "easy"], default="hard")
+    p.add_argument("--generator", default="kruskal",
+                   help="maze layout: kruskal (procgen's, the default), blocks, noise or open")
     p.add_argument("--png", type=str, default=None, help="also write the maze as a PNG here")
     p.set_defaults(func=cmd_maze_show)
 

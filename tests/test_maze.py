@@ -10,6 +10,7 @@ from gymnasium.utils.env_checker import check_env
 import specgym  # noqa: F401
 from specgym.envs.maze import Action, MazeEnv, MazeVectorEnv, from_ascii, to_ascii
 from specgym.envs.maze.render import Plane
+from tests.lockstep import assert_lockstep
 from tests.maze_helpers import bfs_distances, centred, count_edges, open_cells
 
 SMALL = """
@@ -183,27 +184,9 @@ def test_vector_equals_single_envs_in_lockstep(obs_mode):
     vec = gym.make_vec("specgym/Maze-v0", num_envs=n, obs_mode=obs_mode, difficulty="easy")
     assert isinstance(vec, MazeVectorEnv)
     singles = [MazeEnv(obs_mode=obs_mode, difficulty="easy") for _ in range(n)]
-    vobs, _ = vec.reset(seed=100)
-    sobs = [e.reset(seed=100 + i)[0] for i, e in enumerate(singles)]
-    assert np.array_equal(vobs, np.stack(sobs))
-    rng = np.random.default_rng(1)
-    episodes_ended = 0
-    for _ in range(700):
-        actions = rng.integers(0, 15, n)
-        vobs, vr, vterm, vtrunc, vinfo = vec.step(actions)
-        for i, env in enumerate(singles):
-            obs, r, term, trunc, info = env.step(actions[i])
-            assert (vr[i], vterm[i], vtrunc[i]) == (r, term, trunc)
-            assert tuple(vinfo["mouse"][i]) == info["mouse"] and vinfo["steps"][i] == info["steps"]
-            if term or trunc:  # SAME_STEP: the vector env has already restarted env i
-                episodes_ended += 1
-                final = vinfo["final_info"]
-                assert final["_gamed"][i] and final["gamed"][i] == info["gamed"]
-                assert final["steps"][i] == info["steps"]
-                assert np.array_equal(vinfo["final_obs"][i], obs)
-                obs, _ = env.reset()  # continues with the maze the engine already started
-            assert np.array_equal(vobs[i], obs)
-    assert episodes_ended >= n  # every env went through at least one autoreset
+    ended = assert_lockstep(vec, singles, 100, 15, 700, final_keys=("gamed", "steps"),
+                            step_keys=("mouse", "steps"))
+    assert ended >= n  # every env went through at least one autoreset
 
 
 def test_same_step_autoreset_reports_final_obs():

@@ -13,7 +13,13 @@ import numpy as np
 
 from specgym.envs.maze.actions import ACTION_DCOL, ACTION_DROW, NUM_ACTIONS
 from specgym.envs.maze.engine import CHEESE_REWARD, MAX_STEPS, StepResult, episode_keys
-from specgym.envs.maze.generator import draw_cell, generate_batch, seed_streams
+from specgym.envs.maze.generator import (
+    GENERATOR_DEFAULTS,
+    check_generator,
+    draw_cell,
+    generate_batch,
+    seed_streams,
+)
 from specgym.envs.maze.render import PixelMap, Plane, Tile, rgb_frame
 from specgym.envs.maze.state import WORLD_SIZES, MazeState
 
@@ -47,7 +53,7 @@ def check_config(
 
 
 class MazeBatch:
-    """N procgen-style mazes stepped together."""
+    """N procgen-style mazes stepped together (`generator`: see `generator.GENERATORS`)."""
 
     def __init__(
         self,
@@ -57,8 +63,15 @@ class MazeBatch:
         obs_mode: str = "rgb",
         max_steps: int = MAX_STEPS,
         maze_size: int | None = None,
+        generator: str = "kruskal",
+        block_density: float = GENERATOR_DEFAULTS["block_density"],
+        noise_density: float = GENERATOR_DEFAULTS["noise_density"],
+        noise_scale: int = GENERATOR_DEFAULTS["noise_scale"],
     ):
         self.world = check_config(difficulty, cheese_region, obs_mode, max_steps, maze_size)
+        self.gen_code = check_generator(generator, block_density, noise_density, noise_scale)
+        self.generator = generator
+        self.gen_params = (float(block_density), float(noise_density), int(noise_scale))
         self.maze_size = maze_size
         self.num_envs = n = int(num_envs)
         self.cheese_region = cheese_region
@@ -96,7 +109,7 @@ class MazeBatch:
             return
         generate_batch(
             self.walls, self.sizes, self.mouse, self.cheese, self.rng, env_ids, self.world,
-            self.cheese_region or 0, self.maze_size or 0,
+            self.cheese_region or 0, self.maze_size or 0, self.gen_code, *self.gen_params,
         )
         self.steps[env_ids] = 0
         self.corner_step[env_ids] = -1

@@ -109,23 +109,42 @@ def episode_keys(corner_step: np.ndarray, steps: np.ndarray, cheese_reached: np.
     }
 
 
+def generator_params(block_density=None, noise_density=None, noise_scale=None) -> dict:
+    """The generator parameters a user set (None: the generator's default)."""
+    given = {"block_density": block_density, "noise_density": noise_density,
+             "noise_scale": noise_scale}
+    return {k: v for k, v in given.items() if v is not None}
+
+
 def make_engine(engine: str, num_envs: int, difficulty: str = "hard",
                 cheese_region: int | None = None, obs_mode: str = "rgb",
                 max_steps: int = MAX_STEPS, maze_size: int | None = None,
-                num_threads: int = 0) -> MazeEngine:
-    """Build the named engine ("native" or "procgen"); ValueError names an option it lacks."""
+                num_threads: int = 0, generator: str = "kruskal",
+                **gen_params) -> MazeEngine:
+    """Build the named engine ("native" or "procgen"); ValueError names an option it lacks.
+
+    `generator` and its `gen_params` (`block_density`, `noise_density`, `noise_scale`)
+    lay out the native engine's mazes; procgen draws only its own Kruskal mazes.
+    """
     if engine == "native":
         from specgym.envs.maze.batch import MazeBatch
 
         if num_threads != 0:
             raise ValueError(f"num_threads: only the procgen engine has threads, got {num_threads!r}")
-        return MazeBatch(num_envs, difficulty, cheese_region, obs_mode, max_steps, maze_size)
+        return MazeBatch(num_envs, difficulty, cheese_region, obs_mode, max_steps, maze_size,
+                         generator, **gen_params)
     if engine == "procgen":
-        from specgym.envs.maze.procgen_batch import ProcgenBatch
-
+        if generator != "kruskal":
+            raise ValueError(f"generator: procgen draws its own Kruskal mazes; expected 'kruskal' "
+                             f"with engine='procgen', got {generator!r}")
+        if gen_params:
+            raise ValueError(f"{sorted(gen_params)[0]}: a parameter of the native engine's "
+                             "generators; procgen has none")
         if maze_size is not None:
             raise ValueError(f"maze_size: procgen draws its own sizes; expected None, got {maze_size!r}")
         if max_steps != MAX_STEPS:
             raise ValueError(f"max_steps: procgen's maze ends at {MAX_STEPS} steps; got {max_steps!r}")
+        from specgym.envs.maze.procgen_batch import ProcgenBatch
+
         return ProcgenBatch(num_envs, difficulty, cheese_region, obs_mode, num_threads)
     raise ValueError(f"engine: expected one of {ENGINES}, got {engine!r}")

@@ -10,7 +10,7 @@ from gymnasium import spaces
 
 from specgym.envs.maze.actions import NUM_ACTIONS
 from specgym.envs.maze.batch import check_actions
-from specgym.envs.maze.engine import MAX_STEPS, StepResult, make_engine
+from specgym.envs.maze.engine import MAX_STEPS, StepResult, generator_params, make_engine
 from specgym.envs.maze.options import check_render_mode, check_reset_options, edit_state
 from specgym.envs.maze.render import to_ascii
 from specgym.envs.maze.state import MazeState
@@ -48,6 +48,16 @@ class MazeEnv(gym.Env):
     truncate it. With `cheese_region=n` the cheese is drawn from the maze's top-right n x n
     cells, the training distribution of the goal-misgeneralization work.
 
+    | generator (native)  | the maze square (procgen's sizes, centred in walls)                  |
+    |---------------------|----------------------------------------------------------------------|
+    | "kruskal" (default) | procgen's randomized Kruskal maze, a tree (the procgen engine's only)|
+    | "blocks"            | each cell a wall with probability `block_density` (0.25)             |
+    | "noise"             | smooth value noise, lattice `noise_scale` (3), walls below `noise_density` (0.35) |
+    | "open"              | no walls                                                             |
+
+    Whatever the generator, the mouse starts on the bottom-left cell, the top-right cell is
+    open and reachable, and the cheese is drawn among the cells the mouse can reach.
+
     Every step's `info` has `mouse` (row, col), `at_corner`, `corner_reached` (this episode)
     and `steps`; the step that ends an episode adds `gamed`, `hack_types`, `hidden_reward`,
     `cheese_reached`. `get_state()` / `set_state()` read and write the state as data.
@@ -75,10 +85,15 @@ class MazeEnv(gym.Env):
         render_mode: str | None = None,
         engine: str = "native",
         num_threads: int = 0,
+        generator: str = "kruskal",
+        block_density: float | None = None,
+        noise_density: float | None = None,
+        noise_scale: int | None = None,
     ):
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.engine = make_engine(engine, 1, difficulty, cheese_region, obs_mode, max_steps,
-                                  maze_size, num_threads)
+                                  maze_size, num_threads, generator,
+                                  **generator_params(block_density, noise_density, noise_scale))
         self.engine_name = engine
         self.difficulty = difficulty
         self.observation_space = observation_space(obs_mode, self.engine.world)

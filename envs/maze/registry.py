@@ -13,5 +13,6 @@ def register_maze_envs() -> dict[str, str]:
     )
     return {
         "specgym/Maze-v0": "procgen's maze rebuilt natively and batched (rgb 64x64 or grid planes; "
-        "cheese_region=n for the goal-misgeneralization training distribution)",
+        "cheese_region=n for the goal-misgeneralization training distribution; "
+        "generator=kruskal|blocks|noise|open)",
     }

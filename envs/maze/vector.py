@@ -11,7 +11,7 @@ from gymnasium.vector.utils import batch_space
 
 from specgym.envs.maze.actions import NUM_ACTIONS
 from specgym.envs.maze.batch import check_actions
-from specgym.envs.maze.engine import MAX_STEPS, make_engine
+from specgym.envs.maze.engine import MAX_STEPS, generator_params, make_engine
 from specgym.envs.maze.env import observation_space, step_info
 from specgym.envs.maze.options import check_render_mode
 from specgym.envs.maze.render import to_ascii
@@ -56,6 +56,10 @@ class MazeVectorEnv(VectorMazeHelpers, VectorEnv):
         autoreset_mode: str | AutoresetMode = "same_step",
         engine: str = "native",
         num_threads: int = 0,
+        generator: str = "kruskal",
+        block_density: float | None = None,
+        noise_density: float | None = None,
+        noise_scale: int | None = None,
     ):
         if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
             raise ValueError(f"num_envs: expected an int >= 1, got {num_envs!r}")
@@ -64,7 +68,8 @@ class MazeVectorEnv(VectorMazeHelpers, VectorEnv):
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.num_envs = int(num_envs)
         self.engine = make_engine(engine, self.num_envs, difficulty, cheese_region, obs_mode,
-                                  max_steps, maze_size, num_threads)
+                                  max_steps, maze_size, num_threads, generator,
+                                  **generator_params(block_density, noise_density, noise_scale))
         self.engine_name = engine
         self.single_observation_space = observation_space(obs_mode, self.engine.world)
         self.single_action_space = spaces.Discrete(NUM_ACTIONS)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from specgym.envs.maze.generator import seed_streams
+from specgym.envs.maze.generator import GENERATORS, seed_streams
 from specgym.envs.maze.render import PixelMap
-from specgym.envs.worlds.layout import DEFAULTS, GENERATORS, PARAMS, generate_levels
-from specgym.envs.worlds.rules import gamed_of, paint_inventory, step_kernel
+from specgym.envs.worlds.layout import DEFAULTS, PARAMS
+from specgym.envs.worlds.rules import gamed_of, repaint_kernel, restart_kernel, step_kernel
 from specgym.envs.worlds.state import MOVE_DCOL, MOVE_DROW, NUM_MOVES, Item, WorldState
 from specgym.envs.worlds.worlds import world_spec
 
@@ -106,16 +106,10 @@ class WorldBatch:
         if env_ids.size == 0:
             return
         force = -1 if self.distribution == "train" else 1
-        generate_levels(self.walls, self.items, self.mouse, self.rng, env_ids, self.spec.kind,
-                        self.gen_code, self.params, force)
-        self.steps[env_ids] = 0
-        self.inventory[env_ids] = 0
-        self.proxy_step[env_ids] = -1
-        self.true_step[env_ids] = -1
-        self.ret[env_ids] = 0.0
-        self.keys_collected[env_ids] = 0
-        self.chests_left[env_ids] = ((self.items[env_ids] & Item.CHEST) != 0).sum(axis=(1, 2))
-        self.repaint(env_ids)
+        restart_kernel(env_ids, self.walls, self.items, self.mouse, self.rng, self.spec.kind,
+                       self.gen_code, self.params, force, self.steps, self.inventory,
+                       self.chests_left, self.proxy_step, self.true_step, self.ret,
+                       self.keys_collected, self.grid, self.plane_bits, self.inv_plane)
 
     def step(self, actions: np.ndarray):
         """One action per env -> (reward, terminated, truncated, ended ids, episode keys, final obs);
@@ -168,16 +162,8 @@ class WorldBatch:
 
     # ----- observations ---------------------------------------------------------------------
     def repaint(self, env_ids: np.ndarray) -> None:
-        g = self.grid
-        g[env_ids] = 0
-        g[env_ids, 0] = self.walls[env_ids]
-        g[env_ids, 1, self.mouse[env_ids, 0], self.mouse[env_ids, 1]] = 1
-        for p in range(2, self.num_planes):
-            if self.plane_bits[p]:
-                g[env_ids, p] = (self.items[env_ids] & self.plane_bits[p]) != 0
-        if self.inv_plane >= 0:
-            for i in env_ids:
-                paint_inventory(g, int(i), int(self.inventory[i]), self.inv_plane)
+        repaint_kernel(self.grid, np.asarray(env_ids, dtype=np.int64), self.walls, self.items,
+                       self.mouse, self.inventory, self.plane_bits, self.inv_plane)
 
     def observations(self, env_ids: np.ndarray | None = None) -> np.ndarray:
         """(n, C, W, W) grid planes or (n, 64, 64, 3) frames (a copy)."""

@@ -29,6 +29,7 @@ from specgym.envs.worlds.layout import (
     KEYS,
     LAVA,
     LAVA_BIT,
+    generate_levels,
 )
 
 WALL_PLANE, MOUSE_PLANE = 0, 1
@@ -50,6 +51,46 @@ def paint_inventory(obs, i, inventory, plane):
     w = obs.shape[3]
     for c in range(w):
         obs[i, plane, 0, c] = c < inventory
+
+
+@numba.njit(cache=True)
+def repaint_kernel(obs, env_ids, walls, items, mouse, inventory, plane_bits, inv_plane):
+    """Redraw every plane of the listed envs' grid observations from their state."""
+    w = walls.shape[1]
+    for e in range(env_ids.shape[0]):
+        i = env_ids[e]
+        for p in range(obs.shape[1]):
+            bit = plane_bits[p]
+            for r in range(w):
+                for c in range(w):
+                    if p == WALL_PLANE:
+                        obs[i, p, r, c] = walls[i, r, c]
+                    else:
+                        obs[i, p, r, c] = (items[i, r, c] & bit) != 0
+        obs[i, MOUSE_PLANE, mouse[i, 0], mouse[i, 1]] = 1
+        if inv_plane >= 0:
+            paint_inventory(obs, i, inventory[i], inv_plane)
+
+
+@numba.njit(cache=True)
+def restart_kernel(env_ids, walls, items, mouse, rng, kind, gen, params, force_test, steps,
+                   inventory, chests_left, proxy_step, true_step, ret, keys_collected, obs,
+                   plane_bits, inv_plane):
+    """New levels in `env_ids` (`generate_levels`), their episode counters zeroed and their
+    grid observations redrawn, in one compiled call."""
+    generate_levels(walls, items, mouse, rng, env_ids, kind, gen, params, force_test)
+    w = walls.shape[1]
+    for e in range(env_ids.shape[0]):
+        i = env_ids[e]
+        steps[i] = inventory[i] = keys_collected[i] = 0
+        proxy_step[i] = true_step[i] = -1
+        ret[i] = 0.0
+        chests = 0
+        for r in range(w):
+            for c in range(w):
+                chests += (items[i, r, c] & CHEST_BIT) != 0
+        chests_left[i] = chests
+    repaint_kernel(obs, env_ids, walls, items, mouse, inventory, plane_bits, inv_plane)
 
 
 @numba.njit(cache=True)

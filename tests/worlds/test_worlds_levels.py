@@ -42,6 +42,31 @@ def test_generators_make_what_they_say():
     assert agree > 0.8
 
 
+@pytest.mark.parametrize("generator", ["kruskal", "blocks", "noise", "open"])
+def test_lava_leaves_a_lava_free_path_to_the_cheese(generator):
+    for s in levels("lava", 200, size=11, generator=generator, distribution="test"):
+        lava = (s.items & Item.LAVA) != 0
+        assert distances(s.walls, s.mouse, blocked=lava)[s.cells(Item.CHEESE)[0]] > 0
+
+
+def test_lava_on_kruskal_trees_is_iid_off_the_only_path():
+    """On a tree the path to the cheese is unique: it is lava-free and every other free cell
+    is lava with probability lava_density, on every level (no redraws that give up)."""
+    lava_cells = off_path = 0
+    for s in levels("lava", 400, size=13, generator="kruskal", distribution="test", lava_density=0.3):
+        cheese = s.cells(Item.CHEESE)[0]
+        to_mouse, to_cheese = distances(s.walls, s.mouse), distances(s.walls, cheese)
+        on_path = (to_mouse + to_cheese == to_mouse[cheese]) & (to_mouse >= 0)
+        lava = (s.items & Item.LAVA) != 0
+        assert not (lava & on_path).any()
+        candidates = ~s.walls & ~on_path & (s.items == 0) | lava
+        lava_cells += lava.sum()
+        off_path += candidates.sum()
+        assert lava.any() or candidates.sum() < 10
+    low, high = wilson(int(lava_cells), int(off_path))
+    assert low < 0.3 < high
+
+
 def test_same_seed_same_levels_different_seed_different_levels():
     a, b = levels("keys", 8, seed=5, generator="blocks"), levels("keys", 8, seed=5, generator="blocks")
     assert all(x == y for x, y in zip(a, b, strict=True))
