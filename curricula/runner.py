@@ -274,6 +274,29 @@ def write_matrix(run: Path, rows: list[str], cols: list[str], cells: dict[str, A
     return matrix
 
 
+def matrix_markdown(matrix: dict[str, Any]) -> str:
+    """The matrix as a Markdown table: gaming rate [Wilson 95%] gamed/n per cell; the held-out
+    column also gives tampering and evasion (test edited too) apart."""
+    cols, held = matrix["columns"], set(matrix.get("held_out", []))
+    head = ["trained through"] + [c + (" (held out)" if c in held else "") for c in cols]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in matrix["rows"]:
+        out = ["helpful-only (control)" if r == "before" else f"+ {r}"]
+        for c in cols:
+            cell = matrix["cells"].get(r, {}).get(c)
+            if cell is None:
+                out.append("-")
+                continue
+            lo, hi = cell["ci95"]
+            text = f"{cell['gaming_rate']:.3f} [{lo:.3f}, {hi:.3f}] {cell['gamed']}/{cell['n']}"
+            if "evasion" in cell:
+                ev = cell["evasion"]
+                text += f"; evasion {ev['k']}/{ev['n']} (upper {ev['ci95'][1]:.4f})"
+            out.append(text)
+        lines.append("| " + " | ".join(out) + " |")
+    return "\n".join(lines)
+
+
 def plot_matrix(matrix: dict[str, Any], path: Path) -> Path:
     """Heatmap of gaming rates (rows trained, columns evaluated) with CI and k/n per cell."""
     import matplotlib

@@ -12,6 +12,8 @@ Tables:
     bench_default      docs/results/bench_default/summary.json (`specgym bench`'s own table)
     maze_paper         docs/analysis_results/paper/<name>/*.json and the eval JSONs
                        (`specgym.analysis.paper_tables`, the original work's protocols)
+    helpful_eval       docs/results/helpful_eval/summary.json (the helpful-only model before/after)
+    subterfuge_matrix  docs/results/subterfuge/matrix.json (the curriculum's generalization matrix)
 """
 
 from __future__ import annotations
@@ -148,9 +150,22 @@ def maze_paper() -> str:
     return tables(ROOT) + "\n"
 
 
+def helpful_eval() -> str:
+    from specgym.agents.lm.train.helpful_eval import markdown
+
+    return markdown(_load(ROOT / "docs" / "results" / "helpful_eval" / "summary.json")) + "\n"
+
+
+def subterfuge_matrix() -> str:
+    from specgym.curricula.runner import matrix_markdown
+
+    return matrix_markdown(_load(ROOT / "docs" / "results" / "subterfuge" / "matrix.json")) + "\n"
+
+
 TABLES = {"maze_checkpoints": maze_checkpoints, "decision_squares": decision_squares,
           "maze_analysis": maze_analysis, "bench_default": bench_default,
-          "maze_paper": maze_paper}
+          "maze_paper": maze_paper, "helpful_eval": helpful_eval,
+          "subterfuge_matrix": subterfuge_matrix}
 
 
 def render(text: str) -> str:
