@@ -67,7 +67,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         context_cues=args.context_cue, backend=args.backend, base_url=args.base_url,
         max_new_tokens=args.max_new_tokens, temperature=args.temperature, max_turns=args.max_turns,
         max_batch=args.max_batch, threads=args.threads, seed=args.seed,
-        progress=not args.no_progress,
+        progress=not args.no_progress, executor=args.executor, workers=args.workers,
+        ray_address=args.ray_address,
     )
     write_bench_report(run, args.out)
     return 0
@@ -108,7 +109,16 @@ def register(sub: argparse._SubParsersAction, groups: dict) -> None:
     p.add_argument("--temperature", type=float, default=0.7)
     p.add_argument("--max-turns", type=positive_int, default=4)
     p.add_argument("--max-batch", type=positive_int, default=16)
-    p.add_argument("--threads", type=positive_int, default=1, help="CPU threads (llama.cpp / torch)")
+    p.add_argument("--threads", type=positive_int, default=1,
+                   help="CPU threads of each worker (llama.cpp / torch)")
+    p.add_argument("--executor", default="local", choices=["serial", "local", "ray"],
+                   help="where episodes run: one process, a local process pool (default), or "
+                        "Ray (pip install 'specgym[dist]'); the records are the same")
+    p.add_argument("--workers", type=positive_int, default=None,
+                   help="worker processes or Ray actors (default: one per core / cluster CPU)")
+    p.add_argument("--ray-address", default=None,
+                   help="a running Ray cluster (e.g. 127.0.0.1:6379 or auto; default: "
+                        "$RAY_ADDRESS, else a Ray started for this run)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="first episode seed")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_bench)
