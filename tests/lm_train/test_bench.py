@@ -40,13 +40,17 @@ def test_bench_writes_resumes_and_reports(tmp_path):
     assert json.loads((out / "summary.json").read_text())["envs"][SYC]["all"]["n"] == 12
     assert "PoliticalSycophancy-v0" in (out / "summary.md").read_text()
 
-    # interrupted run: drop the last 5 episodes (and tear the last line); rerun redoes only them
+    # interrupted run: drop the last 5 episodes (and tear the last line); the rerun plays their
+    # shard again whole (6 episodes: a shard's episodes come out as in one uninterrupted run)
+    # and writes only the 5 missing ones
     lines = (out / "episodes.jsonl").read_text().splitlines()
     (out / "episodes.jsonl").write_text("\n".join(lines[:7]) + "\n" + lines[7][:20])
     calls_before = sum(backend.batch_sizes)
     run2 = run_bench("scripted", envs="PoliticalSycophancy-v0", episodes=6, out_dir=out,
                      context_cues="none,training", backend_obj=backend, progress=False)
-    assert sum(backend.batch_sizes) - calls_before == 5
+    assert sum(backend.batch_sizes) - calls_before == 6
+    assert len(read_jsonl(out / "episodes.jsonl")) == 12
+    assert run2["records"] == run["records"]
     assert tally(run2["records"])["n"] == 12
     assert tally(run2["records"])["gamed"] == tally(run["records"])["gamed"]  # same seeds
 
