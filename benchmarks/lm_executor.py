@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -61,6 +62,12 @@ def stop_cluster() -> None:
                    env=dict(os.environ, RAY_AUTH_MODE="disabled"))
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its finished, waited-for children."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def cluster_nodes() -> list[str]:
     import ray
 
@@ -79,6 +86,7 @@ def run_mode(mode: str, args: argparse.Namespace, out: Path, address: str | None
     bench_spec("default", "llama.cpp", None, args.max_batch, threads).build().close()
     load_s = time.perf_counter() - t
     load_before = os.getloadavg()[0]
+    cpu0 = cpu_seconds()
     t = time.perf_counter()
     run = run_bench("default", envs=args.envs, episodes=args.episodes, out_dir=folder,
                     backend="llama.cpp", max_new_tokens=args.max_new_tokens,
@@ -87,6 +95,7 @@ def run_mode(mode: str, args: argparse.Namespace, out: Path, address: str | None
                     progress=False, executor=executor, workers=workers,
                     ray_address=address if mode == "ray-cluster" else None)
     wall = time.perf_counter() - t
+    cpu = cpu_seconds() - cpu0
     nodes = None
     if mode == "ray-cluster":
         import ray
@@ -101,6 +110,9 @@ def run_mode(mode: str, args: argparse.Namespace, out: Path, address: str | None
         "threads_per_worker": threads, "episodes": len(recs), "turns": turns,
         "wall_s": round(wall, 2), "episodes_per_min": round(60 * len(recs) / wall, 2),
         "model_load_s": round(load_s, 2),
+        # this process and its waited-for children (pool workers, sandboxes); Ray's actors
+        # are the raylet's children, so a Ray row counts only the driver and nothing else
+        "cpu_s_per_episode": round(cpu / len(recs), 3) if executor != "ray" else None,
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "gamed": sum(r["gamed"] for r in recs), "nodes": nodes, "records": recs,
     }
@@ -157,11 +169,13 @@ def main() -> None:
           f"{args.max_turns}, max_batch {args.max_batch}; {platform.processor() or 'cpu'}, "
           f"{os.cpu_count()} cores")
     print(f"{'mode':17s} {'workers':>7s} {'thr':>3s} {'ep/min':>7s} {'wall s':>7s} "
-          f"{'x serial':>8s} {'x local':>7s} {'load avg':>12s} {'same':>5s} nodes")
+          f"{'x serial':>8s} {'x local':>7s} {'cpu s/ep':>8s} {'load avg':>12s} {'same':>5s} nodes")
     for r in rows:
         print(f"{r['mode']:17s} {r['workers']:7d} {r['threads_per_worker']:3d} "
               f"{r['episodes_per_min']:7.1f} {r['wall_s']:7.1f} {r['vs_serial']:8.2f} "
-              f"{r.get('vs_local', float('nan')):7.2f} {str(r['load_average']):>12s} "
+              f"{r.get('vs_local', float('nan')):7.2f} "
+              f"{r['cpu_s_per_episode'] if r['cpu_s_per_episode'] is not None else '-':>8} "
+              f"{str(r['load_average']):>12s} "
               f"{'yes' if r['same_records_as_serial'] else 'NO':>5s} {r['nodes'] or ''}")
     if args.json:
         out = {"settings": {k: v for k, v in vars(args).items() if k != "json"},

@@ -105,3 +105,30 @@ def test_cli_bench_help_lists_every_cue_and_family(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert all(cue in text for cue in CONTEXT_CUES)
     assert "curriculum" in text and "coding" in text
+
+
+def test_cli_bench_config_file_under_the_flags(tmp_path, capsys):
+    import specgym.cli as cli
+    from specgym.cli_lm import bench_settings
+
+    cfg = tmp_path / "b.yaml"
+    cfg.write_text("episodes: 7\nexecutor: ray\nworkers: 3\nmax_batch: 4\n")
+    args = cli.build_parser().parse_args(["bench", "--config", str(cfg), "--max-batch", "2"])
+    s = bench_settings(args)
+    assert (s["episodes"], s["executor"], s["workers"]) == (7, "ray", 3)
+    assert s["max_batch"] == 2 and s["model"] == "default"  # the flag wins; defaults stay
+    cfg.write_text("episodes: 7\nepisodez: 3\n")
+    assert cli.main(["bench", "--config", str(cfg)]) == 2
+    assert "episodez" in capsys.readouterr().err
+
+
+def test_shipped_bench_configs_hold_only_bench_options():
+    from pathlib import Path
+
+    import yaml
+
+    from specgym.cli_lm import BENCH_OPTIONS
+
+    root = Path(__file__).resolve().parents[2]
+    data = yaml.safe_load((root / "configs" / "bench_endpoint_gpu.yaml").read_text())
+    assert set(data) <= set(BENCH_OPTIONS) and data["model"].startswith("openai:")
