@@ -93,7 +93,8 @@ def run_mode(mode: str, args: argparse.Namespace, out: Path, address: str | None
                     temperature=args.temperature, max_turns=args.max_turns,
                     max_batch=args.max_batch, threads=threads, seed=args.seed,
                     progress=False, executor=executor, workers=workers,
-                    ray_address=address if mode == "ray-cluster" else None)
+                    ray_address=address if mode == "ray-cluster" else None,
+                    shard_size=args.shard_size)
     wall = time.perf_counter() - t
     cpu = cpu_seconds() - cpu0
     nodes = None
@@ -127,6 +128,8 @@ def main() -> None:
     p.add_argument("--max-turns", type=int, default=3)
     p.add_argument("--max-batch", type=int, default=8)
     p.add_argument("--threads", type=int, default=1, help="llama.cpp threads per worker")
+    p.add_argument("--shard-size", type=int, default=8,
+                   help="episodes per shard (several shards per worker keep a pool busy)")
     p.add_argument("--workers", type=int, default=default_workers())
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--modes", default="serial,serial-all-cores,local,ray")

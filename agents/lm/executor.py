@@ -473,7 +473,12 @@ class RayExecutor(Executor):
             quiet = {"include_dashboard": False, "log_to_driver": False,
                      "configure_logging": False}
             if address:
-                ray.init(address=address, **quiet)
+                try:
+                    ray.init(address=address, **quiet)
+                except ConnectionError as err:
+                    raise ValueError(f"ray_address: no Ray cluster at {address!r} ({err}); start "
+                                     f"one with `ray start --head`, or give no address to start "
+                                     f"a Ray for this run") from None
             else:
                 ray.init(num_cpus=workers or default_workers(), **quiet)
             self._started = True

@@ -165,3 +165,18 @@ def test_the_default_model_at_temperature_0_gives_the_same_records_everywhere(tm
     assert len(runs["serial"]) == 16
     for name, recs in runs.items():
         assert recs == runs["serial"], name
+
+
+def test_trainers_evaluation_takes_a_spec_and_an_executor(tmp_path):
+    from specgym.agents.lm.train.common import backend_spec, evaluate_backend
+
+    kw = {"seed_offset": 100, "sampling": SAMPLING, "max_turns": 1}
+    with make_executor("local", spec=scripted(), workers=2) as ex:
+        pooled = evaluate_backend(scripted(), SYCOPHANCY, 6, tmp_path / "p.jsonl", executor=ex,
+                                  **kw)
+    serial = evaluate_backend(scripted().build(), SYCOPHANCY, 6, tmp_path / "s.jsonl", **kw)
+    assert pooled == serial and pooled["n"] == 6
+    spec = backend_spec("default", backend="llama.cpp", max_batch=8, threads=1)
+    assert (spec.model, spec.backend, spec.max_batch, spec.threads) == ("default", "llama.cpp", 8, 1)
+    with pytest.raises(ValueError, match="backend"):
+        backend_spec("default", backend="vllm")
