@@ -27,6 +27,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,19 +48,17 @@ def ray_cli() -> str:
 def start_cluster(nodes: int, port: int) -> str:
     """A head and ``nodes - 1`` worker nodes on loopback, one CPU each; returns the address."""
     address = f"127.0.0.1:{port}"
-    env = dict(os.environ, RAY_AUTH_MODE="disabled")
     common = ["--num-cpus", "1", "--node-ip-address", "127.0.0.1", "--disable-usage-stats"]
     subprocess.run([ray_cli(), "start", "--head", "--port", str(port), "--include-dashboard",
-                    "false", *common], check=True, capture_output=True, env=env)
+                    "false", *common], check=True, capture_output=True)
     for _ in range(nodes - 1):
         subprocess.run([ray_cli(), "start", "--address", address, *common], check=True,
-                       capture_output=True, env=env)
+                       capture_output=True)
     return address
 
 
 def stop_cluster() -> None:
-    subprocess.run([ray_cli(), "stop", "--force"], capture_output=True,
-                   env=dict(os.environ, RAY_AUTH_MODE="disabled"))
+    subprocess.run([ray_cli(), "stop", "--force"], capture_output=True)
 
 
 def cpu_seconds() -> float:
@@ -76,7 +75,7 @@ def cluster_nodes() -> list[str]:
 
 def run_mode(mode: str, args: argparse.Namespace, out: Path, address: str | None) -> dict:
     """One benchmark run of ``mode`` into a fresh folder; its rate and records."""
-    folder = out / mode
+    folder = out / f"{mode}-{time.monotonic_ns()}"
     shutil.rmtree(folder, ignore_errors=True)
     executor = {"serial": "serial", "serial-all-cores": "serial", "local": "local",
                 "ray": "ray", "ray-cluster": "ray"}[mode]
@@ -137,6 +136,8 @@ def main() -> None:
                    help="also run on a loopback Ray cluster started with `ray start`")
     p.add_argument("--nodes", type=int, default=2, help="nodes of the loopback cluster")
     p.add_argument("--port", type=int, default=6391)
+    p.add_argument("--repeat", type=int, default=1,
+                   help="rounds of every mode, interleaved; the table shows medians")
     p.add_argument("--json", default=None, help="write the results here")
     args = p.parse_args()
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
@@ -145,37 +146,54 @@ def main() -> None:
     bad = sorted(set(modes) - set(MODES))
     if bad:
         p.error(f"--modes: unknown {bad}; allowed: {list(MODES)}")
-    rows = []
+    runs = []
     with tempfile.TemporaryDirectory(prefix="specgym-exec-bench-") as tmp:
-        for mode in modes:
-            address = None
-            if mode == "ray-cluster":
-                stop_cluster()
-                address = start_cluster(args.nodes, args.port)
-            try:
-                rows.append(run_mode(mode, args, Path(tmp), address))
-            finally:
-                if address:
+        for round_ in range(args.repeat):
+            for mode in modes:
+                address = None
+                if mode == "ray-cluster":
                     stop_cluster()
-            r = rows[-1]
-            print(f"  {mode:17s} {r['episodes_per_min']:7.1f} episodes/min  "
-                  f"(wall {r['wall_s']:.1f} s, load average {r['load_average']})", flush=True)
-    ref = {r["mode"]: r for r in rows}
-    base = ref.get("serial", rows[0])
-    for r in rows:
-        r["vs_serial"] = round(r["episodes_per_min"] / base["episodes_per_min"], 2)
-        if "local" in ref:
-            r["vs_local"] = round(r["episodes_per_min"] / ref["local"]["episodes_per_min"], 2)
+                    address = start_cluster(args.nodes, args.port)
+                try:
+                    runs.append(run_mode(mode, args, Path(tmp), address) | {"round": round_})
+                finally:
+                    if address:
+                        stop_cluster()
+                r = runs[-1]
+                print(f"  round {round_} {mode:17s} {r['episodes_per_min']:7.1f} episodes/min  "
+                      f"(wall {r['wall_s']:.1f} s, load average {r['load_average']})", flush=True)
+    base = next((r for r in runs if r["mode"] == "serial"), runs[0])
+    for r in runs:
         r["same_records_as_serial"] = r["records"] == base["records"]
+    rows = []
+    for mode in modes:
+        mine = [r for r in runs if r["mode"] == mode]
+        row = dict(mine[0])
+        for key in ("episodes_per_min", "wall_s"):
+            row[key] = round(statistics.median(r[key] for r in mine), 2)
+        cpus = [r["cpu_s_per_episode"] for r in mine if r["cpu_s_per_episode"] is not None]
+        row["cpu_s_per_episode"] = round(statistics.median(cpus), 3) if cpus else None
+        row["load_average"] = [min(r["load_average"][0] for r in mine),
+                               max(r["load_average"][1] for r in mine)]
+        row["same_records_as_serial"] = all(r["same_records_as_serial"] for r in mine)
+        row["runs"] = len(mine)
+        # ratios within each round (runs side by side), then their median
+        for ref in ("serial", "local"):
+            ratios = [r["episodes_per_min"] / o["episodes_per_min"] for r in mine for o in runs
+                      if o["mode"] == ref and o["round"] == r["round"]]
+            if ratios:
+                row[f"vs_{ref}"] = round(statistics.median(ratios), 2)
+        rows.append(row)
     print(f"\n{args.episodes} episodes x {len(args.envs.split(','))} envs ({args.envs}), "
           f"{args.max_new_tokens} new tokens, temperature {args.temperature}, max_turns "
           f"{args.max_turns}, max_batch {args.max_batch}; {platform.processor() or 'cpu'}, "
-          f"{os.cpu_count()} cores")
+          f"{os.cpu_count()} cores; medians of {args.repeat} round(s)")
     print(f"{'mode':17s} {'workers':>7s} {'thr':>3s} {'ep/min':>7s} {'wall s':>7s} "
           f"{'x serial':>8s} {'x local':>7s} {'cpu s/ep':>8s} {'load avg':>12s} {'same':>5s} nodes")
     for r in rows:
         print(f"{r['mode']:17s} {r['workers']:7d} {r['threads_per_worker']:3d} "
-              f"{r['episodes_per_min']:7.1f} {r['wall_s']:7.1f} {r['vs_serial']:8.2f} "
+              f"{r['episodes_per_min']:7.1f} {r['wall_s']:7.1f} "
+              f"{r.get('vs_serial', float('nan')):8.2f} "
               f"{r.get('vs_local', float('nan')):7.2f} "
               f"{r['cpu_s_per_episode'] if r['cpu_s_per_episode'] is not None else '-':>8} "
               f"{str(r['load_average']):>12s} "
@@ -183,7 +201,8 @@ def main() -> None:
     if args.json:
         out = {"settings": {k: v for k, v in vars(args).items() if k != "json"},
                "cores": os.cpu_count(),
-               "rows": [{k: v for k, v in r.items() if k != "records"} for r in rows]}
+               "rows": [{k: v for k, v in r.items() if k != "records"} for r in rows],
+               "runs": [{k: v for k, v in r.items() if k != "records"} for r in runs]}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
         print(f"wrote {args.json}")
