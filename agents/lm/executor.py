@@ -174,14 +174,16 @@ def make_shards(
     ]
 
 
-def run_shard(backend: Backend, shard: Shard, emit: Callable[[Episode], None]) -> None:
+def run_shard(backend: Backend, shard: Shard, emit: Callable[[Episode], None]) -> dict[str, float]:
     """Play one shard on ``backend`` (its cache emptied first), calling ``emit`` with each
-    episode as it finishes: the function every executor runs."""
+    episode as it finishes: the function every executor runs. Returns the engine's timings
+    (seconds in ``generate`` and in env resets and steps)."""
     backend.reset()
     engine = RolloutEngine(backend, shard.sampling, max_turns=shard.max_turns)
     engine.run(shard.env_id, list(shard.seeds), options=dict(shard.options) or None,
                env_kwargs=dict(shard.env_kwargs) or None, on_episode=emit,
                samples=list(shard.samples))
+    return dict(engine.timings)
 
 
 OnEpisode = Callable[[Shard, Episode], None]
@@ -197,6 +199,13 @@ class Executor:
 
     kind = "executor"
     workers = 1
+    timings: dict[str, float]
+    """Seconds in ``generate`` and in env resets/steps, summed over every finished shard and
+    worker (`RolloutEngine.timings`); a shard lost with its worker is not counted."""
+
+    def _add_timings(self, t: Mapping[str, float]) -> None:
+        for k, v in t.items():
+            self.timings[k] = self.timings.get(k, 0.0) + float(v)
 
     def run(self, shards: Sequence[Shard], on_episode: OnEpisode) -> None:
         raise NotImplementedError
@@ -241,6 +250,7 @@ class SerialExecutor(Executor):
         self.spec = spec
         self._backend = backend
         self._owned = backend is None
+        self.timings = {"generate_s": 0.0, "env_s": 0.0}
 
     @property
     def backend(self) -> Backend:
@@ -251,7 +261,8 @@ class SerialExecutor(Executor):
 
     def run(self, shards: Sequence[Shard], on_episode: OnEpisode) -> None:
         for shard in shards:
-            run_shard(self.backend, shard, lambda ep, sh=shard: on_episode(sh, ep))
+            self._add_timings(run_shard(self.backend, shard,
+                                        lambda ep, sh=shard: on_episode(sh, ep)))
 
     def close(self) -> None:
         if self._owned and self._backend is not None:
@@ -284,11 +295,11 @@ def _local_worker(conn: Any, spec: BackendSpec) -> None:
                 break
             sid, shard = msg
             try:
-                run_shard(backend, shard, lambda ep, sid=sid: conn.send(("episode", sid, ep)))
+                t = run_shard(backend, shard, lambda ep, sid=sid: conn.send(("episode", sid, ep)))
             except Exception:
                 conn.send(("error", sid, traceback.format_exc()))
             else:
-                conn.send(("done", sid, None))
+                conn.send(("done", sid, t))
     finally:
         backend.close()
 
@@ -325,6 +336,7 @@ class LocalExecutor(Executor):
         self._pool: list[_Worker] = []
         self.restarts = 0
         """Workers started to replace dead ones, over this executor's life."""
+        self.timings = {"generate_s": 0.0, "env_s": 0.0}
 
     def pids(self) -> list[int]:
         """Process ids of the live workers (a test kills one)."""
@@ -379,6 +391,7 @@ class LocalExecutor(Executor):
                     on_episode(shards[sid], payload)
                 elif kind == "done":
                     w.shard = None
+                    self._add_timings(payload)
                 elif kind == "ready":
                     w.ready = True
                 elif kind == "failed":
@@ -423,19 +436,19 @@ class _RayShardWorker:
 
         def work() -> None:
             try:
-                run_shard(self.backend, shard, lambda ep: out.put(("episode", ep)))
-                out.put(("end", None))
+                out.put(("timings", run_shard(self.backend, shard,
+                                              lambda ep: out.put(("episode", ep)))))
             except BaseException as err:  # handed to the generator, raised there
                 out.put(("error", err))
 
         threading.Thread(target=work, daemon=True).start()
         while True:
             kind, item = out.get()
-            if kind == "end":
-                return
             if kind == "error":
                 raise item
-            yield item
+            yield kind, item  # ("episode", Episode) ..., then ("timings", dict)
+            if kind == "timings":
+                return
 
 
 def _import_ray() -> Any:
@@ -487,6 +500,7 @@ class RayExecutor(Executor):
         self._actor = ray.remote(num_cpus=num_cpus, max_restarts=0)(_RayShardWorker)
         self._actors: list[Any] = []
         self.restarts = 0
+        self.timings = {"generate_s": 0.0, "env_s": 0.0}
 
     def pids(self) -> list[int]:
         """Process ids of the actors (on their nodes)."""
@@ -510,7 +524,7 @@ class RayExecutor(Executor):
             actor, sid = running[gen]
             try:
                 ref = next(gen)
-                episode = ray.get(ref)
+                kind, item = ray.get(ref)
             except StopIteration:
                 del running[gen]
                 idle.append(actor)
@@ -529,7 +543,10 @@ class RayExecutor(Executor):
                 idle.append(fresh)
                 self.restarts += 1
                 continue
-            on_episode(shards[sid], episode)
+            if kind == "timings":
+                self._add_timings(item)
+            else:
+                on_episode(shards[sid], item)
 
     def close(self) -> None:
         for a in self._actors:

@@ -65,6 +65,7 @@ def test_repeats_of_a_seed_keep_their_sample_number_across_shards():
         eps = ex.episodes(SYCOPHANCY, [4, 4, 4, 9], sampling=SAMPLING, max_turns=1, shard_size=2)
         one = ex.episodes(SYCOPHANCY, [4, 4, 4, 9], sampling=SAMPLING, max_turns=1, shard_size=4)
     assert [(e.seed, e.sample, e.index) for e in eps] == [(4, 0, 0), (4, 1, 1), (4, 2, 2), (9, 0, 3)]
+    assert ex.timings["env_s"] > 0 and set(ex.timings) == {"generate_s", "env_s"}
     assert [e.turns[0].completion_text for e in eps] == [e.turns[0].completion_text for e in one]
 
 
@@ -94,6 +95,7 @@ def test_a_killed_worker_is_survived(tmp_path):
         got = run_episodes(spec, SYCOPHANCY, range(16), tmp_path / "pool.jsonl",
                            executor=ex, on_record=kill_one, **kw)
         assert ex.restarts >= 1 and killed[0] not in ex.pids()
+        assert ex.timings["generate_s"] > 0
     assert got == want
     lines = read_jsonl(tmp_path / "pool.jsonl")
     assert sorted(r["seed"] for r in lines) == list(range(16))  # none lost, none twice
@@ -142,7 +144,7 @@ def test_ray_writes_the_same_records_and_survives_a_killed_actor(tmp_path):
 
         got = run_episode_grid(scripted(), cells, range(12), tmp_path / "r.jsonl",
                                executor=ex, on_record=kill_one, **kw)
-        assert ex.restarts >= 1
+        assert ex.restarts >= 1 and ex.timings["generate_s"] > 0  # delay_s in every call
     assert got == serial
     assert strip(read_jsonl(tmp_path / "r.jsonl")) == strip(serial)
 
