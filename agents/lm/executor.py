@@ -351,6 +351,13 @@ class LocalExecutor(Executor):
         self._pool.append(_Worker(proc, parent))
 
     def run(self, shards: Sequence[Shard], on_episode: OnEpisode) -> None:
+        try:
+            self._run(shards, on_episode)
+        except BaseException:
+            self.close()  # busy workers would send this run's episodes into the next one
+            raise
+
+    def _run(self, shards: Sequence[Shard], on_episode: OnEpisode) -> None:
         todo = deque(range(len(shards)))
         lost = [0] * len(shards)
         while len(self._pool) < self.workers:
@@ -407,7 +414,7 @@ class LocalExecutor(Executor):
             except (BrokenPipeError, OSError):
                 pass
         for w in self._pool:
-            w.process.join(timeout=10)
+            w.process.join(timeout=10 if w.shard is None else 0)
             if w.process.is_alive():
                 w.process.terminate()
                 w.process.join(timeout=5)
@@ -507,6 +514,15 @@ class RayExecutor(Executor):
         return self._ray.get([a.pid.remote() for a in self._actors])
 
     def run(self, shards: Sequence[Shard], on_episode: OnEpisode) -> None:
+        try:
+            self._run(shards, on_episode)
+        except BaseException:
+            for a in self._actors:  # busy actors would stream into the next run
+                self._ray.kill(a)
+            self._actors = []
+            raise
+
+    def _run(self, shards: Sequence[Shard], on_episode: OnEpisode) -> None:
         ray = self._ray
         dead = (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError)
         while len(self._actors) < self.workers:
@@ -569,6 +585,9 @@ def make_executor(kind: str | Executor = "serial", spec: BackendSpec | None = No
     if kind not in EXECUTORS:
         raise ValueError(f"executor must be one of {list(EXECUTORS)}, got {kind!r}")
     if kind == "serial":
+        if workers not in (None, 1):
+            raise ValueError(f"workers: the serial executor runs in one process, got {workers}; "
+                             f"use the local or ray executor")
         return SerialExecutor(backend=backend, spec=None if backend is not None else spec)
     if spec is None:
         raise ValueError(f"the {kind} executor needs a BackendSpec: its workers load their own "

@@ -115,11 +115,25 @@ def test_resume_reruns_a_partial_shard_whole_and_writes_only_what_is_missing(tmp
     assert sorted(r["seed"] for r in read_jsonl(path)) == list(range(8))
 
 
+def test_a_failing_shard_stops_the_run_and_the_pool_is_not_reused_dirty(tmp_path):
+    kw = {"sampling": SAMPLING, "max_turns": 1, "shard_size": 2}
+    with LocalExecutor(scripted(delay_s=0.05), workers=2) as ex:
+        with pytest.raises(RuntimeError, match="failed in worker"):
+            run_episodes(scripted(), SYCOPHANCY, range(8), tmp_path / "x.jsonl", executor=ex,
+                         env_kwargs={"no_such_option": 1}, **kw)
+        assert ex.pids() == []  # closed: no busy worker left to leak into the next run
+        good = run_episodes(scripted(), SYCOPHANCY, range(4), tmp_path / "y.jsonl",
+                            executor=ex, **kw)
+    assert [r["seed"] for r in good] == [0, 1, 2, 3]
+
+
 def test_bad_executor_input_names_the_field():
     with pytest.raises(ValueError, match="executor"):
         make_executor("threads", spec=scripted())
     with pytest.raises(ValueError, match="BackendSpec"):
         make_executor("local", backend=object())
+    with pytest.raises(ValueError, match="workers"):
+        make_executor("serial", spec=scripted(), workers=4)
     with pytest.raises(ValueError, match="max_batch"):
         BackendSpec(max_batch=0)
     with pytest.raises(ValueError, match="shard_size"):
