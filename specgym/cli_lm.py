@@ -58,18 +58,49 @@ def cmd_curriculum_run(args: argparse.Namespace) -> int:
     return 0
 
 
+BENCH_OPTIONS = ("model", "envs", "episodes", "context_cue", "out", "backend", "base_url",
+                 "max_new_tokens", "temperature", "max_turns", "max_batch", "threads", "seed",
+                 "executor", "workers", "ray_address")
+"""Keys of a `specgym bench --config` YAML file (the long options, with underscores)."""
+
+
+def bench_settings(args: argparse.Namespace) -> dict:
+    """The command line's bench options over those of ``--config`` (a flag given on the
+    command line wins over the file; the file wins over the defaults)."""
+    import yaml
+
+    settings = {k: getattr(args, k) for k in BENCH_OPTIONS}
+    if args.config:
+        path = Path(args.config)
+        if not path.is_file():
+            raise ValueError(f"config: file {path} does not exist")
+        data = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"config: {path} must hold a mapping at the top level")
+        unknown = sorted(set(data) - set(BENCH_OPTIONS))
+        if unknown:
+            raise ValueError(f"config: unknown key(s) {unknown}; allowed: {list(BENCH_OPTIONS)}")
+        for k, v in data.items():
+            if settings[k] == args.bench_defaults[k]:
+                settings[k] = v
+    return settings
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from specgym.agents.lm.bench import run_bench
     from specgym.analysis.gaming_report import write_bench_report
 
+    s = bench_settings(args)
+    print("bench settings: " + json.dumps(s))
     run = run_bench(
-        args.model, envs=args.envs, episodes=args.episodes, out_dir=args.out,
-        context_cues=args.context_cue, backend=args.backend, base_url=args.base_url,
-        max_new_tokens=args.max_new_tokens, temperature=args.temperature, max_turns=args.max_turns,
-        max_batch=args.max_batch, threads=args.threads, seed=args.seed,
-        progress=not args.no_progress,
+        s["model"], envs=s["envs"], episodes=s["episodes"], out_dir=s["out"],
+        context_cues=s["context_cue"], backend=s["backend"], base_url=s["base_url"],
+        max_new_tokens=s["max_new_tokens"], temperature=s["temperature"],
+        max_turns=s["max_turns"], max_batch=s["max_batch"], threads=s["threads"],
+        seed=s["seed"], progress=not args.no_progress, executor=s["executor"],
+        workers=s["workers"], ray_address=s["ray_address"],
     )
-    write_bench_report(run, args.out)
+    write_bench_report(run, s["out"])
     return 0
 
 
@@ -108,7 +139,19 @@ def register(sub: argparse._SubParsersAction, groups: dict) -> None:
     p.add_argument("--temperature", type=float, default=0.7)
     p.add_argument("--max-turns", type=positive_int, default=4)
     p.add_argument("--max-batch", type=positive_int, default=16)
-    p.add_argument("--threads", type=positive_int, default=1, help="CPU threads (llama.cpp / torch)")
+    p.add_argument("--threads", type=positive_int, default=1,
+                   help="CPU threads of each worker (llama.cpp / torch)")
+    p.add_argument("--executor", default="local", choices=["serial", "local", "ray"],
+                   help="where episodes run: one process, a local process pool (default), or "
+                        "Ray (pip install 'specgym[dist]'); the records are the same")
+    p.add_argument("--workers", type=positive_int, default=None,
+                   help="worker processes or Ray actors (default: one per core / cluster CPU)")
+    p.add_argument("--ray-address", default=None,
+                   help="a running Ray cluster (e.g. 127.0.0.1:6379 or auto; default: "
+                        "$RAY_ADDRESS, else a Ray started for this run)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="first episode seed")
+    p.add_argument("--config", default=None,
+                   help="YAML file of these options (e.g. configs/bench_endpoint_gpu.yaml); "
+                        "flags given here win")
     p.add_argument("--no-progress", action="store_true")
-    p.set_defaults(func=cmd_bench)
+    p.set_defaults(func=cmd_bench, bench_defaults={k: p.get_default(k) for k in BENCH_OPTIONS})

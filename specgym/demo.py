@@ -29,8 +29,10 @@ MAZE_CHECKPOINTS = {"region5": REPO / "checkpoints" / "maze" / "region5",
                     "full": REPO / "checkpoints" / "maze" / "full"}
 LM_CHECKPOINTS = REPO / "checkpoints" / "lm"
 CHEESE_LAYER = "embedder.block1.res2.resadd_out"
-# The benchmark preset: short replies and episodes, one llama.cpp thread.
-BENCH = {"max_new_tokens": 96, "temperature": 0.7, "max_turns": 3, "max_batch": 8, "threads": 1}
+# The benchmark preset: short replies and episodes, one llama.cpp thread per worker, a local
+# process pool of one worker per core (docs/scaling.md: faster than one process).
+BENCH = {"max_new_tokens": 96, "temperature": 0.7, "max_turns": 3, "max_batch": 8, "threads": 1,
+         "executor": "local"}
 
 
 # -- 1. mazes ---------------------------------------------------------------------------------
@@ -188,7 +190,8 @@ def bench_command(model: str, folder: Path, episodes: int, envs: str, backend: s
     return ["specgym", "bench", "--model", model, "--envs", envs, "--episodes", str(episodes),
             "--out", str(folder), "--backend", backend, "--max-new-tokens", str(s["max_new_tokens"]),
             "--temperature", str(s["temperature"]), "--max-turns", str(s["max_turns"]),
-            "--max-batch", str(s["max_batch"]), "--threads", str(s["threads"]), "--no-progress"]
+            "--max-batch", str(s["max_batch"]), "--threads", str(s["threads"]),
+            "--executor", s["executor"], "--no-progress"]
 
 
 def _bench_once(cmd: list[str], folder: Path) -> tuple[bool, str]:

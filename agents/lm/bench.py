@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from specgym.agents.lm.records import read_jsonl, run_episodes
+from specgym.agents.lm.records import read_jsonl, run_episode_grid
 from specgym.envs.text.cues import CONTEXT_CUES
 from specgym.envs.text.registry import FAMILIES, text_env_ids
 
@@ -64,28 +64,27 @@ def parse_cues(cues: str | Iterable[str] | None) -> list[str]:
     return cues
 
 
+def bench_spec(model: str, backend: str, base_url: str | None, max_batch: int,
+               threads: int | None) -> Any:
+    """The `BackendSpec` a benchmark runs (each worker builds its backend from it): a saved
+    training run, or any model spec on any backend (llama.cpp with a 4096-token context)."""
+    from specgym.agents.lm import resolve_backend
+    from specgym.agents.lm.executor import BackendSpec
+    from specgym.agents.lm.spec import parse_model_spec
+    from specgym.agents.lm.train.common import DONE
+
+    opts: dict[str, Any] = {}
+    if not (Path(model) / DONE).is_file():
+        if resolve_backend(parse_model_spec(model, base_url), backend) == "llama.cpp":
+            opts["context_tokens"] = 4096
+    return BackendSpec(str(model), backend=backend, base_url=base_url, max_batch=max_batch,
+                       threads=threads, options=opts)
+
+
 def load_bench_backend(model: str, backend: str, base_url: str | None, max_batch: int,
                        threads: int | None) -> Any:
-    """The backend a benchmark runs: a saved training run, or any model spec on any backend."""
-    import torch
-
-    from specgym.agents.lm import load_backend, resolve_backend
-    from specgym.agents.lm.spec import parse_model_spec
-    from specgym.agents.lm.train.common import DONE, load_model
-
-    if threads:
-        torch.set_num_threads(threads)
-    if (Path(model) / DONE).is_file():  # a model saved by `specgym train lm` (maybe an adapter)
-        if backend not in ("auto", "transformers"):
-            raise ValueError(f"backend: a saved training run {model!r} runs on 'transformers' "
-                             f"(or 'auto'), got {backend!r}")
-        return load_model(model, max_batch=max_batch)
-    spec = parse_model_spec(model, base_url)
-    name = resolve_backend(spec, backend)
-    opts: dict[str, Any] = {}
-    if name == "llama.cpp":
-        opts.update(n_threads=threads, context_tokens=4096)
-    return load_backend(spec, backend=name, max_batch=max_batch, **opts)
+    """The backend a benchmark runs, built in this process (see `bench_spec`)."""
+    return bench_spec(model, backend, base_url, max_batch, threads).build()
 
 
 def run_bench(
@@ -105,14 +104,24 @@ def run_bench(
     seed: int = 0,
     backend_obj: Any = None,
     progress: bool = True,
+    executor: str = "local",
+    workers: int | None = None,
+    ray_address: str | None = None,
+    shard_size: int | None = None,
 ) -> dict[str, Any]:
     """Run the benchmark (resuming from ``out_dir``); return ``{"meta", "records"}``.
 
-    ``backend_obj``: an already built `Backend` (then ``model``/``backend`` only label it).
-    Episode seeds are ``seed .. seed + episodes - 1`` for every env and cue. ``meta`` holds
-    the sampling settings, the envs, cues, episodes per cell and this run's wall time.
+    ``backend_obj``: an already built `Backend` (then ``model``/``backend`` only label it,
+    and the run is ``serial`` in this process). ``executor``: ``local`` (a process pool of
+    ``workers``, default one per core, each with ``threads`` threads), ``serial`` or ``ray``
+    (at ``ray_address``, or a Ray started here); see `specgym.agents.lm.executor`. The records
+    are the same whichever runs them. Episode seeds are ``seed .. seed + episodes - 1`` for
+    every env and cue, in shards of ``shard_size`` (default `SHARD_SIZE`). ``meta`` holds the
+    settings that decide the records, the envs, cues, episodes per cell and this run's wall
+    time and executor.
     """
     from specgym.agents.lm import SamplingConfig
+    from specgym.agents.lm.executor import EXECUTORS, SHARD_SIZE, make_executor
 
     if not isinstance(episodes, int) or isinstance(episodes, bool) or episodes < 1:
         raise ValueError(f"episodes must be an int >= 1, got {episodes!r}")
@@ -120,21 +129,32 @@ def run_bench(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sampling = SamplingConfig(max_new_tokens=max_new_tokens, temperature=temperature, seed=seed)
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor must be one of {list(EXECUTORS)}, got {executor!r}")
+    shard_size = shard_size or SHARD_SIZE
     meta = {
         "model": str(model), "backend": backend if backend_obj is None else backend_obj.name,
         "max_new_tokens": max_new_tokens, "temperature": temperature, "max_turns": max_turns,
         "seed": seed,
+        "max_batch": max_batch if backend_obj is None else backend_obj.max_batch,
+        "shard_size": shard_size,
     }
     meta_path = out / "meta.json"
     if meta_path.is_file():
         old = json.loads(meta_path.read_text())
-        diff = {k: (old.get(k), v) for k, v in meta.items() if old.get(k) != v}
+        # settings a folder's meta lacks (written before they were recorded) are not compared
+        diff = {k: (old.get(k), v) for k, v in meta.items() if k in old and old[k] != v}
         if diff:
             raise ValueError(f"out_dir {str(out)!r} holds a benchmark with other settings "
                              f"{diff} (old, new); use another --out or the same settings")
     meta_path.write_text(json.dumps(meta, indent=2))
-    if backend_obj is None:
-        backend_obj = load_bench_backend(model, backend, base_url, max_batch, threads)
+    if backend_obj is not None:
+        executor = "serial"
+    ex = make_executor(
+        executor, spec=bench_spec(model, backend, base_url, max_batch, threads)
+        if backend_obj is None else None, backend=backend_obj, workers=workers,
+        address=ray_address,
+    )
     seeds = list(range(seed, seed + episodes))
     path = out / EPISODES_FILE
     total = len(env_ids) * len(cues) * episodes
@@ -142,20 +162,21 @@ def run_bench(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=total, initial=min(len(read_jsonl(path)), total), desc="bench", unit="ep")
+        bar = tqdm(total=total, initial=min(len(read_jsonl(path)), total), desc="bench", unit="ep",
+                   postfix=f"{ex.kind} x{ex.workers}")
     t0 = time.time()
-    records: list[dict[str, Any]] = []
-    for env_id in env_ids:
-        for cue in cues:
-            if bar is not None:
-                bar.set_postfix_str(f"{env_id.split('/')[-1]} {cue}")
-            records += run_episodes(
-                backend_obj, env_id, seeds, path, sampling=sampling, max_turns=max_turns,
-                context_cue=cue, extra={"model": str(model)},
-                on_record=(lambda _r: bar.update(1)) if bar is not None else None,
-            )
+    try:
+        records = run_episode_grid(
+            backend_obj, [(e, c) for e in env_ids for c in cues], seeds, path,
+            sampling=sampling, max_turns=max_turns, extra={"model": str(model)},
+            on_record=(lambda _r: bar.update(1)) if bar is not None else None,
+            executor=ex, shard_size=shard_size,
+        )
+    finally:
+        ex.close()
     if bar is not None:
         bar.close()
     meta = {**meta, "episodes_per_cell": episodes, "context_cues": cues, "envs": env_ids,
-            "wall_s_this_run": round(time.time() - t0, 1)}
+            "wall_s_this_run": round(time.time() - t0, 1), "executor": ex.kind,
+            "workers": ex.workers}
     return {"meta": meta, "records": records}

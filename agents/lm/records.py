@@ -97,30 +97,108 @@ def run_episodes(
     env_kwargs: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
     on_record: Callable[[dict[str, Any]], None] | None = None,
+    executor: Any = "serial",
+    workers: int | None = None,
+    shard_size: int | None = None,
 ) -> list[dict[str, Any]]:
     """Run the episodes of ``seeds`` not yet in ``out_jsonl`` (matched by env, cue and seed),
-    appending each record as it finishes; return all records for them (old and new)."""
-    from specgym.agents.lm import RolloutEngine
+    appending each record as it finishes; return all records for them (old and new).
+
+    ``backend``: a live `Backend` (``serial`` only) or a `BackendSpec`; ``executor``:
+    ``serial``, ``local``, ``ray`` or an `Executor` (see `specgym.agents.lm.executor` and
+    `run_episode_grid`, which this calls with one cell).
+    """
+    return run_episode_grid(
+        backend, [(env_id, context_cue)], seeds, out_jsonl, sampling=sampling,
+        max_turns=max_turns, env_kwargs=env_kwargs, extra=extra, on_record=on_record,
+        executor=executor, workers=workers, shard_size=shard_size,
+    )
+
+
+def run_episode_grid(
+    backend: Any,
+    cells: Sequence[tuple[str, str]],
+    seeds: Sequence[int],
+    out_jsonl: Path,
+    *,
+    sampling: Any,
+    max_turns: int | None,
+    env_kwargs: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
+    executor: Any = "serial",
+    workers: int | None = None,
+    shard_size: int | None = None,
+) -> list[dict[str, Any]]:
+    """`run_episodes` for many (env id, context cue) cells at once: their shards share one
+    executor, so a pool stays busy across cells; records come back cell by cell, seed by seed.
+
+    Each cell's seeds are cut into shards of ``shard_size`` (default `SHARD_SIZE`); a shard
+    whose episodes are all on disk is skipped, any other is run whole (so its episodes come
+    out as in an uninterrupted run) and only its missing records are written. This process
+    writes every line, so workers never interleave.
+    """
+    from specgym.agents.lm.executor import (
+        SHARD_SIZE,
+        BackendSpec,
+        Executor,
+        make_executor,
+        make_shards,
+    )
 
     out_jsonl = Path(out_jsonl)
     out_jsonl.parent.mkdir(parents=True, exist_ok=True)
-    old = {
-        r["seed"]: r for r in read_jsonl(out_jsonl)
-        if r["env_id"] == env_id and r.get("context_cue", "none") == context_cue
+    seeds = [int(s) for s in seeds]
+    if len(set(seeds)) != len(seeds):
+        raise ValueError("seeds: records are keyed by seed, so each seed may appear once")
+    cells = [(e, c) for e, c in cells]
+    done = {
+        (r["env_id"], r.get("context_cue", "none"), r["seed"]): r for r in read_jsonl(out_jsonl)
+        if (r["env_id"], r.get("context_cue", "none")) in cells
     }
-    todo = [s for s in seeds if s not in old]
-    if todo:
-        engine = RolloutEngine(backend, sampling, max_turns=max_turns)
-        options = {"context_cue": context_cue} if context_cue != "none" else {}
-        with out_jsonl.open("a") as fh:
+    shards = []
+    for env_id, cue in cells:
+        for shard in make_shards(
+            env_id, seeds, sampling=sampling, max_turns=max_turns,
+            options={"context_cue": cue} if cue != "none" else {}, env_kwargs=env_kwargs,
+            shard_size=shard_size or SHARD_SIZE,
+        ):
+            if any((env_id, cue, s) not in done for s in shard.seeds):
+                shards.append(shard)
+    if shards:
+        own = not isinstance(executor, Executor)
+        spec = backend if isinstance(backend, BackendSpec) else None
+        ex = make_executor(executor, spec=spec, backend=None if spec else backend,
+                           workers=workers)
+        try:
+            _drop_torn_tail(out_jsonl)
+            with out_jsonl.open("a") as fh:
 
-            def write(ep: Any) -> None:
-                rec = episode_record(ep, context_cue=context_cue, **(extra or {}))
-                fh.write(json.dumps(rec) + "\n")
-                fh.flush()
-                old[rec["seed"]] = rec
-                if on_record is not None:
-                    on_record(rec)
+                def write(shard: Any, ep: Any) -> None:
+                    key = (shard.env_id, shard.context_cue, ep.seed)
+                    if key in done:  # on disk already, or sent again by a rerun shard
+                        return
+                    rec = episode_record(ep, context_cue=shard.context_cue, **(extra or {}))
+                    fh.write(json.dumps(rec) + "\n")
+                    fh.flush()
+                    done[key] = rec
+                    if on_record is not None:
+                        on_record(rec)
 
-            engine.run(env_id, todo, options=options, env_kwargs=env_kwargs, on_episode=write)
-    return [old[s] for s in seeds if s in old]
+                ex.run(shards, write)
+        finally:
+            if own:
+                ex.close()
+    return [done[(e, c, s)] for e, c in cells for s in seeds if (e, c, s) in done]
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """Cut a last line that a crash left without its newline, so appends start a line."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with path.open("rb+") as fh:
+        fh.seek(-1, 2)
+        if fh.read(1) == b"\n":
+            return
+        data = fh.seek(0) or fh.read()
+        fh.truncate(data.rfind(b"\n") + 1)

@@ -55,6 +55,9 @@ class Episode:
     Attributes:
         index: position in the requested list (``run`` returns episodes in that order).
         env_id, seed, options: what was reset.
+        sample: how many earlier episodes of the same request had this seed (0, 1, ...:
+            the samples of one prompt in expert iteration); with ``seed`` and the sampling
+            seed it fixes the episode's sampling seeds.
         turns: assistant turns in order.
         messages: the final chat history (system/user/assistant/tool).
         reward: sum of step rewards (the visible reward: text envs pay only at the end).
@@ -69,6 +72,7 @@ class Episode:
     env_id: str
     seed: int | None
     options: dict[str, Any]
+    sample: int = 0
     turns: list[Turn] = field(default_factory=list)
     messages: list[dict[str, str]] = field(default_factory=list)
     reward: float = 0.0
@@ -125,6 +129,7 @@ class RolloutEngine:
         options: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         env_kwargs: Mapping[str, Any] | None = None,
         on_episode: Callable[[Episode], None] | None = None,
+        samples: Sequence[int] | None = None,
     ) -> list[Episode]:
         """Run one episode per seed and return them in seed order.
 
@@ -134,6 +139,8 @@ class RolloutEngine:
             options: reset options for every episode, or one mapping per seed.
             env_kwargs: passed to ``gym.make`` when ``env`` is an id.
             on_episode: called with each episode as it finishes (write results as they come).
+            samples: each episode's `Episode.sample` (default: how many times its seed came
+                earlier in ``seeds``); executors that split one request pass it along.
         """
         seeds = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
         if options is None or isinstance(options, Mapping):
@@ -154,9 +161,17 @@ class RolloutEngine:
         else:
             raise TypeError(f"env must be an env id or a function making an env, got {env!r}")
 
+        if samples is None:
+            seen: dict[int, int] = {}
+            samples = []
+            for s in seeds:
+                samples.append(seen.get(s, 0))
+                seen[s] = samples[-1] + 1
+        elif len(samples) != len(seeds):
+            raise ValueError(f"got {len(samples)} samples for {len(seeds)} seeds")
         todo = deque(
-            Episode(i, env_id, s, o)
-            for i, (s, o) in enumerate(zip(seeds, per_episode, strict=True))
+            Episode(i, env_id, s, o, sample=int(k))
+            for i, (s, o, k) in enumerate(zip(seeds, per_episode, samples, strict=True))
         )
         n_slots = min(self.max_concurrent, len(todo))
         done: list[Episode] = []
@@ -215,8 +230,10 @@ class RolloutEngine:
         return ep
 
     def _seed(self, ep: Episode) -> int:
-        """Sampling seed for the episode's next turn: fixed by (config seed, episode seed, turn)."""
-        key = f"{self.sampling.seed}:{ep.seed}:{ep.index}:{len(ep.turns)}".encode()
+        """Sampling seed for the episode's next turn: fixed by (config seed, episode seed,
+        sample, turn), never by the episode's place in the request, so a seed run alone, in
+        a shard or on another worker asks the backend for the same seeds."""
+        key = f"{self.sampling.seed}:{ep.seed}:{ep.sample}:{len(ep.turns)}".encode()
         return zlib.crc32(key)
 
     def _step(self, env: gym.Env, ep: Episode, comp: Completion) -> bool:

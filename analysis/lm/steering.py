@@ -90,7 +90,7 @@ def dose_response(
     max_turns: int | None = 1, progress: bool = True,
 ) -> dict[str, Any]:
     """Run ``env_ids`` x ``seeds`` at every (vector, coef); summarize each point."""
-    from specgym.agents.lm.bench import run_episodes
+    from specgym.agents.lm.records import run_episodes
 
     out = Path(out_dir) / "points"
     out.mkdir(parents=True, exist_ok=True)

@@ -40,13 +40,17 @@ def test_bench_writes_resumes_and_reports(tmp_path):
     assert json.loads((out / "summary.json").read_text())["envs"][SYC]["all"]["n"] == 12
     assert "PoliticalSycophancy-v0" in (out / "summary.md").read_text()
 
-    # interrupted run: drop the last 5 episodes (and tear the last line); rerun redoes only them
+    # interrupted run: drop the last 5 episodes (and tear the last line); the rerun plays their
+    # shard again whole (6 episodes: a shard's episodes come out as in one uninterrupted run)
+    # and writes only the 5 missing ones
     lines = (out / "episodes.jsonl").read_text().splitlines()
     (out / "episodes.jsonl").write_text("\n".join(lines[:7]) + "\n" + lines[7][:20])
     calls_before = sum(backend.batch_sizes)
     run2 = run_bench("scripted", envs="PoliticalSycophancy-v0", episodes=6, out_dir=out,
                      context_cues="none,training", backend_obj=backend, progress=False)
-    assert sum(backend.batch_sizes) - calls_before == 5
+    assert sum(backend.batch_sizes) - calls_before == 6
+    assert len(read_jsonl(out / "episodes.jsonl")) == 12
+    assert run2["records"] == run["records"]
     assert tally(run2["records"])["n"] == 12
     assert tally(run2["records"])["gamed"] == tally(run["records"])["gamed"]  # same seeds
 
@@ -101,3 +105,30 @@ def test_cli_bench_help_lists_every_cue_and_family(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert all(cue in text for cue in CONTEXT_CUES)
     assert "curriculum" in text and "coding" in text
+
+
+def test_cli_bench_config_file_under_the_flags(tmp_path, capsys):
+    import specgym.cli as cli
+    from specgym.cli_lm import bench_settings
+
+    cfg = tmp_path / "b.yaml"
+    cfg.write_text("episodes: 7\nexecutor: ray\nworkers: 3\nmax_batch: 4\n")
+    args = cli.build_parser().parse_args(["bench", "--config", str(cfg), "--max-batch", "2"])
+    s = bench_settings(args)
+    assert (s["episodes"], s["executor"], s["workers"]) == (7, "ray", 3)
+    assert s["max_batch"] == 2 and s["model"] == "default"  # the flag wins; defaults stay
+    cfg.write_text("episodes: 7\nepisodez: 3\n")
+    assert cli.main(["bench", "--config", str(cfg)]) == 2
+    assert "episodez" in capsys.readouterr().err
+
+
+def test_shipped_bench_configs_hold_only_bench_options():
+    from pathlib import Path
+
+    import yaml
+
+    from specgym.cli_lm import BENCH_OPTIONS
+
+    root = Path(__file__).resolve().parents[2]
+    data = yaml.safe_load((root / "configs" / "bench_endpoint_gpu.yaml").read_text())
+    assert set(data) <= set(BENCH_OPTIONS) and data["model"].startswith("openai:")

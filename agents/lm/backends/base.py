@@ -58,6 +58,11 @@ class Backend(ABC):
         the first; the others seed each chat.
         """
 
+    def reset(self) -> None:
+        """Forget state kept between calls (llama.cpp's prompt cache), so what follows does
+        not depend on what came before; executors call it at the start of every shard."""
+        return None
+
     def close(self) -> None:
         """Release model memory, threads or connections (nothing to release by default)."""
         return None

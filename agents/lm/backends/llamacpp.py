@@ -255,6 +255,10 @@ class LlamaCppBackend(Backend):
         self._cached[seq] = list(prompt)
         return keep
 
+    def reset(self) -> None:
+        """Empty every slot's cache (see `Backend.reset`)."""
+        self._forget()
+
     def _forget(self) -> None:
         """Clear every slot (after an error the cache contents are unknown)."""
         self._lc.llama_memory_clear(self._lc.llama_get_memory(self._ctx), True)

@@ -160,23 +160,51 @@ def truncate_jsonl(path: Path, key: str, last: int) -> None:
 def evaluate_backend(
     backend: Any, env_id: str, episodes: int, out_jsonl: Path, *, seed_offset: int,
     sampling: Any, max_turns: int, options: dict | None = None, env_kwargs: dict | None = None,
+    executor: Any = "serial", workers: int | None = None,
 ) -> dict[str, Any]:
-    """Run (or resume) ``episodes`` evaluation episodes; write them; return their `tally`."""
+    """Run (or resume) ``episodes`` evaluation episodes; write them; return their `tally`.
+
+    ``backend``: a live backend (run ``serial``, in eval mode for the call) or a `BackendSpec`
+    (`backend_spec`) for the ``local`` or ``ray`` executors, or an `Executor` built from one.
+    """
     cue = (options or {}).get("context_cue", "none")
     extra_opts = {k: v for k, v in (options or {}).items() if k != "context_cue"}
     if extra_opts:
         raise ValueError(f"evaluation supports only the context_cue option, got {sorted(extra_opts)}")
     was = getattr(backend, "model", None)
+    was = None if isinstance(was, str) else was  # a BackendSpec names its model
     training = bool(was is not None and was.training)
     if was is not None:
         was.eval()
     try:
         recs = run_episodes(backend, env_id, list(range(seed_offset, seed_offset + episodes)), out_jsonl,
-                            sampling=sampling, max_turns=max_turns, context_cue=cue, env_kwargs=env_kwargs)
+                            sampling=sampling, max_turns=max_turns, context_cue=cue, env_kwargs=env_kwargs,
+                            executor=executor, workers=workers)  # fmt: skip
     finally:
         if was is not None and training:
             was.train()
     return tally(recs)
+
+
+def backend_spec(model: str | Path, backend: str = "transformers", max_batch: int = 16,
+                 threads: int | None = 1, device: str = "cpu") -> Any:
+    """The `BackendSpec` of what `llama_cpp_backend` / `load_model` build here, for executor
+    workers to build each in their own process. A trained folder is exported to GGUF now
+    (once, in this process) when it is to run on llama.cpp."""
+    from specgym.agents.lm.executor import BackendSpec
+
+    if backend not in ("llama.cpp", "transformers"):
+        raise ValueError(f"backend must be 'llama.cpp' or 'transformers', got {backend!r}")
+    if backend == "llama.cpp":
+        if is_saved_model(model):
+            from specgym.agents.lm.gguf_export import saved_model_gguf
+
+            return BackendSpec(str(saved_model_gguf(model)), backend="llama.cpp",
+                               max_batch=max_batch, threads=threads,
+                               options={"requantize": "q8_0"})
+        return BackendSpec(str(model), backend="llama.cpp", max_batch=max_batch, threads=threads)
+    return BackendSpec(str(model), backend="transformers", max_batch=max_batch, threads=threads,
+                       options={"device": device})
 
 
 def evaluate_held_out(config: LMTrainConfig, backend: Any, out: Path) -> dict[str, Any]:
