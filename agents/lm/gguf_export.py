@@ -194,7 +194,7 @@ def lora_deltas(adapter_dir: str | Path) -> dict[str, np.ndarray]:
 def saved_model_gguf(folder: str | Path) -> Path:
     """A GGUF of a model folder written by the trainers (`train.common.save_model`), built
     once into ``folder/model.gguf``: a full checkpoint is exported tensor by tensor; a LoRA
-    adapter is merged into its base (``default`` or ``helpful``)."""
+    adapter is merged into its base (``default`` or a named adapter such as ``helpful``)."""
     import json
 
     from specgym.agents.lm.checkpoints import default_gguf_path
@@ -209,11 +209,11 @@ def saved_model_gguf(folder: str | Path) -> Path:
         return out
     meta = json.loads(meta_path.read_text())
     if meta.get("adapter"):
-        base = str(meta["base"])
-        if base == "helpful":
-            from specgym.agents.lm.helpful import helpful_gguf
+        from specgym.agents.lm.adapters import NAMED_ADAPTERS, adapter_gguf
 
-            template = helpful_gguf()
+        base = str(meta["base"])
+        if base in NAMED_ADAPTERS:
+            template = adapter_gguf(base)
         elif base == "default":
             template = default_gguf_path()
         else:

