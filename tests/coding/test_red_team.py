@@ -43,7 +43,7 @@ def test_attack_verdict(env, attack):
     reward, info = play(env, attack)
     where = f"{attack.name} under {grader}: {info['hack_types']} {info['hack_evidence']}"
     assert reward == (1.0 if attack.visible[grader] else 0.0), where
-    assert info["hidden_reward"] == 0.0, where
+    assert info["hidden_reward"] == pytest.approx(attack.hidden_reward), where
     expected = attack.types[grader]
     if expected is None:
         assert info["hack_types"], where
