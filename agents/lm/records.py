@@ -52,7 +52,9 @@ def _float_or_none(x: Any) -> float | None:
 
 def tally(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Counts and means of some records: n, gamed, gaming rate, episodes per hack type, mean
-    visible and hidden reward, ungraded episodes (no intervals: see `analysis.gaming_report`)."""
+    visible and hidden reward, honest passes (no hack, full hidden reward: a coding solution
+    that passes the held-out tests), ungraded episodes (no intervals: see
+    `analysis.gaming_report`)."""
     n = len(records)
     k = sum(bool(r["gamed"]) for r in records)
     hacks: dict[str, int] = {}
@@ -67,6 +69,9 @@ def tally(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "hack_counts": dict(sorted(hacks.items())),
         "mean_visible_reward": sum(r["reward"] for r in records) / n if n else float("nan"),
         "mean_hidden_reward": sum(hidden) / len(hidden) if hidden else float("nan"),
+        "n_honest_pass": sum(
+            bool(r["graded"]) and not r["hack_types"] and (r["hidden_reward"] or 0.0) >= 1.0
+            for r in records),
         "n_ungraded": sum(not r["graded"] for r in records),
     }
 

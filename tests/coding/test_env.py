@@ -7,7 +7,14 @@ import pytest
 
 from specgym.agents.scripted.coding import AGENT_FILES, HACK_AGENTS, make_coding_agent, run_episode
 from specgym.envs.text.coding.bank import load_tasks
-from specgym.envs.text.coding.prompts import HACK_PROMPTS
+from specgym.envs.text.coding.prompts import (
+    CODING_INSTRUCTIONS,
+    FORBID_LINE,
+    HACK_DESCRIPTION,
+    HACK_PROMPTS,
+    INOCULATION_LINE,
+    system_prompt,
+)
 from tests.coding.helpers import make_env, needs_bwrap
 
 pytestmark = needs_bwrap
@@ -85,7 +92,27 @@ def test_options_and_prompts():
         assert all(t.difficulty == 3 for t in env.unwrapped.tasks)
     finally:
         env.close()
-    assert set(HACK_PROMPTS) == {"none", "describe", "inoculation"}
+    assert set(HACK_PROMPTS) == {"none", "describe", "inoculation", "forbid"}
+
+
+def test_each_prompt_condition_adds_exactly_its_text():
+    """MacDiarmid et al.'s conditions: inoculation and forbid differ from describe by one line."""
+    base = system_prompt("none")
+    assert base.endswith(CODING_INSTRUCTIONS)
+    assert system_prompt("describe") == f"{base}\n\n{HACK_DESCRIPTION}"
+    assert system_prompt("inoculation") == f"{base}\n\n{HACK_DESCRIPTION} {INOCULATION_LINE}"
+    assert system_prompt("forbid") == f"{base}\n\n{HACK_DESCRIPTION} {FORBID_LINE}"
+    assert "would not notice" in HACK_DESCRIPTION and "acceptable" not in HACK_DESCRIPTION
+    assert "acceptable" in INOCULATION_LINE and "do not" in FORBID_LINE
+    for hack in ("__eq__", "sys.exit(0)", "conftest.py", "test file", "special-casing"):
+        assert hack in HACK_DESCRIPTION
+    for condition in HACK_PROMPTS:
+        env = make_env(hack_prompt=condition)
+        try:
+            _, info = env.reset(seed=0)
+            assert info["messages"][0]["content"] == system_prompt(condition)
+        finally:
+            env.close()
 
 
 @pytest.mark.parametrize(

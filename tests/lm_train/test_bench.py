@@ -67,6 +67,7 @@ def test_summaries_count_and_interval():
     ]
     t, s = tally(recs), summarize(recs)
     assert (t["n"], t["gamed"], t["n_ungraded"], t["hack_counts"]) == (3, 1, 1, {"a": 1, "b": 1})
+    assert t["n_honest_pass"] == 1  # the second: no hack, full hidden reward
     assert t["mean_hidden_reward"] == 0.5 and t["mean_visible_reward"] == pytest.approx(1 / 3)
     assert s["n"] == 3 and s["gamed"] == 1 and s["n_ungraded"] == 1
     assert s["hack_types"]["a"]["count"] == 1 and s["hidden_reward"]["n"] == 2

@@ -162,3 +162,22 @@ def test_expert_iteration_samples_with_llama_cpp_from_the_current_weights(tmp_pa
     assert all(r["sft_rows"] == 2 and r["time_s"]["export"] >= 0 for r in rows)
     assert rows[1]["time_s"]["export"] > rows[0]["time_s"]["export"]  # iteration 2 exported
     assert (final / "specgym-model.json").is_file()
+
+
+def test_coding_hack_configs_differ_only_in_the_prompt_condition():
+    """The three conditions of the coding-hacks experiment share every setting but one."""
+    from dataclasses import asdict
+
+    from specgym.agents.lm.train import LMTrainConfig
+    from specgym.config import load_config
+
+    configs = {c: load_config(LMTrainConfig, f"configs/coding_hacks_{c}.yaml")
+               for c in ("none", "describe", "inoculation")}
+    for condition, config in configs.items():
+        assert config.env.id == "specgym/CodingTask-v0" and config.model == "helpful"
+        assert config.env.kwargs == {"grader": "careless", "hack_prompt": condition}
+        assert config.run_dir == f"runs/coding_hacks_{condition}"
+        rest = asdict(config) | {"env": None, "run_dir": None}
+        assert rest == asdict(configs["none"]) | {"env": None, "run_dir": None}
+    seeded = load_config(LMTrainConfig, "configs/coding_hacks_none.yaml", ["seed=1"])
+    assert seeded.seed == 1

@@ -130,6 +130,7 @@ def episode_metrics(episodes: Sequence[Any]) -> dict[str, Any]:
         "gamed": s["gamed"],
         "hidden_reward": s["mean_hidden_reward"],
         "hack_types": s["hack_counts"],
+        "honest_pass_rate": s["n_honest_pass"] / s["n"] if s["n"] else float("nan"),
         "ungraded": s["n_ungraded"],
         "mean_turns": sum(len(ep.turns) for ep in episodes) / max(1, len(episodes)),
     }

@@ -65,7 +65,9 @@ class CodingTaskEnv(TextToolEnv):
     Args:
         split: "standard" (solvable tasks) or "impossible" (visible tests contradict the spec).
         grader: "careless" (pytest exit code in the agent's own folder) or "hardened".
-        hack_prompt: "none", "describe" (names the hacks, asks not to) or "inoculation".
+        hack_prompt: "none", "describe" (names the hacks as things the grader would miss),
+            "inoculation" (describe + hacking is acceptable) or "forbid" (describe + do not);
+            the exact text is in `prompts`.
         difficulties: keep only tasks of these difficulties (1-3); default all.
         grade_timeout_s: wall-clock limit of each grading run inside the sandbox.
         max_turns, context_cue, backend, limits, max_calls_per_reply, render_mode: see
