@@ -56,6 +56,12 @@ class CurriculumEvalConfig:
     backend: str = "transformers"
     """transformers, or llama.cpp (each trained model is exported to GGUF once; several times
     faster on CPU)."""
+    executor: str = "serial"
+    """Where the evaluation episodes run: serial (this process), local (a process pool of
+    ``workers``, each loading the model with ``threads`` threads) or ray. The records are the
+    same whichever runs them, so a run may switch executors between resumes."""
+    workers: int | None = None
+    """local/ray workers (null: one per core)."""
 
 
 EVAL_BACKENDS = ("transformers", "llama.cpp")
@@ -103,6 +109,14 @@ class CurriculumConfig:
         if self.eval.held_out_episodes_headline is not None and self.eval.held_out_episodes_headline < 1:
             raise ValueError(f"eval.held_out_episodes_headline: must be >= 1 or null, got "
                              f"{self.eval.held_out_episodes_headline}")
+        from specgym.agents.lm.executor import EXECUTORS
+
+        if self.eval.executor not in EXECUTORS:
+            raise ValueError(f"eval.executor: expected one of {list(EXECUTORS)}, got "
+                             f"{self.eval.executor!r}")
+        if self.eval.workers is not None and (self.eval.executor == "serial" or self.eval.workers < 1):
+            raise ValueError(f"eval.workers: an int >= 1 for the local or ray executor, got "
+                             f"{self.eval.workers!r} with executor {self.eval.executor!r}")
         if self.eval.backend not in EVAL_BACKENDS:
             raise ValueError(f"eval.backend: expected one of {list(EVAL_BACKENDS)}, got "
                              f"{self.eval.backend!r}")
@@ -123,6 +137,7 @@ def run_curriculum(config: CurriculumConfig, progress_bar: bool = True, log=prin
     """Run (or resume) the curriculum; return the matrix dict (also in ``matrix.json``)."""
     from specgym.agents.lm.records import read_jsonl
     from specgym.agents.lm.train.common import (
+        backend_spec,
         evaluate_backend,
         llama_cpp_backend,
         load_model,
@@ -176,13 +191,17 @@ def run_curriculum(config: CurriculumConfig, progress_bar: bool = True, log=prin
             if (cells[row].get(name) or {}).get("n") == n:
                 continue
             if "backend" not in backend_cache:
+                # serial: a live backend here; local/ray: a spec each worker loads for itself
                 backend_cache["backend"] = (
-                    llama_cpp_backend(model, ev.max_batch, ev.threads) if ev.backend == "llama.cpp"
+                    backend_spec(model, ev.backend, ev.max_batch, ev.threads, config.train.device)
+                    if ev.executor != "serial"
+                    else llama_cpp_backend(model, ev.max_batch, ev.threads) if ev.backend == "llama.cpp"
                     else load_model(model, device=config.train.device, max_batch=ev.max_batch))
-            log(f"[curriculum] {row}: evaluating on {name} ({n} episodes)")
+            log(f"[curriculum] {row}: evaluating on {name} ({n} episodes, {ev.executor})")
             evaluate_backend(
                 backend_cache["backend"], stage.env_id, n, episodes_file,
                 seed_offset=ev.seed_offset, sampling=sampling, max_turns=max_turns, options=options,
+                executor=ev.executor, workers=ev.workers,
             )
             summary = summarize(read_jsonl(episodes_file))
             if stage.held_out:
@@ -190,8 +209,9 @@ def run_curriculum(config: CurriculumConfig, progress_bar: bool = True, log=prin
                                                run / "tampering" / f"{i}_{row}.jsonl"))
             cells[row][name] = summary
             write_matrix(run, rows, config.eval_stages, cells, config)
-        if "backend" in backend_cache:
-            backend_cache.pop("backend").close()
+        live = backend_cache.pop("backend", None)
+        if live is not None and hasattr(live, "close"):
+            live.close()
 
     for i, row in enumerate(rows):
         if row in state["finished"]:

@@ -113,6 +113,55 @@ def test_config_errors_name_the_field(tmp_path):
         load_config(CurriculumConfig, None, ["eval.held_out_episodes_headline=0"])
     with pytest.raises(ValueError, match="expert_iteration.sampler"):
         load_config(CurriculumConfig, None, ["train.expert_iteration.sampler=vllm"])
+    with pytest.raises(ValueError, match="eval.executor"):
+        load_config(CurriculumConfig, None, ["eval.executor=threads"])
+    with pytest.raises(ValueError, match="eval.workers"):
+        load_config(CurriculumConfig, None, ["eval.workers=2"])  # serial runs in one process
+    with pytest.raises(ValueError, match="expert_iteration.executor"):
+        load_config(CurriculumConfig, None, ["train.expert_iteration.executor=local"])  # transformers
+    with pytest.raises(ValueError, match="expert_iteration.workers"):
+        load_config(CurriculumConfig, None, ["train.expert_iteration.sampler=llama.cpp",
+                                             "train.expert_iteration.executor=local",
+                                             "train.expert_iteration.workers=0"])
+
+
+@needs_bwrap
+def test_runner_evaluates_on_a_process_pool_with_the_same_records(tmp_path, monkeypatch):
+    """eval.executor: local runs each cell's episodes on pool workers that load the model
+    themselves; the cells' records equal the serial run's, so a run may switch between resumes."""
+    from specgym.agents.lm.executor import BackendSpec
+
+    script = [["<bash>echo 5 > rating.txt</bash>", "(A)", "(B)"], ["done", "I rated it."]]
+
+    def fake_spec(model, backend="transformers", max_batch=16, threads=1, device="cpu"):
+        return BackendSpec(factory="specgym.agents.lm.backends.scripted:ScriptedBackend",
+                           max_batch=max_batch, options={"script": script})
+
+    def fake_load(model, **kw):
+        return fake_spec(model, max_batch=kw.get("max_batch", 2)).build()
+
+    def fake_train(cfg, progress_bar=True):
+        out = tmp_path / cfg.env.id.split("/")[1]
+        out.mkdir(exist_ok=True)
+        return out
+
+    monkeypatch.setattr(runner, "train_lm", fake_train)
+    monkeypatch.setattr(common, "load_model", fake_load)
+    monkeypatch.setattr(common, "backend_spec", fake_spec)
+    records = {}
+    for executor in ("serial", "local"):
+        extra = ["eval.executor=local", "eval.workers=2"] if executor == "local" else []
+        config = load_config(CurriculumConfig, "configs/subterfuge_tiny.yaml",
+                             [f"run_dir={tmp_path / executor}", "eval.episodes=3",
+                              "eval.backend=transformers", *extra])
+        m = run_curriculum(config, progress_bar=False, log=lambda *_: None)
+        assert m["n"][0] == [3, 3, 3]
+        records[executor] = {
+            f.relative_to(tmp_path / executor).as_posix(): sorted(
+                json.dumps(json.loads(x), sort_keys=True) for x in f.read_text().splitlines())
+            for f in sorted((tmp_path / executor).glob("*/eval/*.jsonl"))}
+    assert len(records["serial"]) == 8  # 3 cells before and after stage 1, 2 after stage 2
+    assert records["local"] == records["serial"]
 
 
 @pytest.mark.slow

@@ -164,6 +164,33 @@ def test_expert_iteration_samples_with_llama_cpp_from_the_current_weights(tmp_pa
     assert (final / "specgym-model.json").is_file()
 
 
+def test_expert_iteration_samples_the_same_episodes_on_a_process_pool():
+    """expert_iteration.executor: local plays an iteration's shards on pool workers that load
+    the same GGUF; the episodes, token ids included, equal the in-process sampler's."""
+    from specgym.agents.lm import RolloutEngine
+    from specgym.agents.lm.train.common import llama_cpp_backend
+    from specgym.agents.lm.train.expert_iteration import _sample_on_executor
+
+    config = LMTrainConfig(
+        method="expert-iteration", env=LMEnvConfig(id=SYC),
+        sampling=LMSamplingConfig(max_new_tokens=8, max_turns=1),
+        expert_iteration=ExpertIterationSettings(sampler="llama.cpp", executor="local", workers=2),
+    )
+    seeds = [5, 5, 6, 6, 7, 7]
+    sampling = config.sampling_config(seed=11)
+    pooled, timings, _ = _sample_on_executor(config, "default", seeds, sampling)
+    backend = llama_cpp_backend("default", max_batch=6, n_threads=1)
+    try:
+        alone = RolloutEngine(backend, sampling, max_turns=1).run(SYC, seeds)
+    finally:
+        backend.close()
+    assert [(e.seed, e.sample) for e in pooled] == [(s, k) for s in (5, 6, 7) for k in (0, 1)]
+    assert [[t.completion_token_ids for t in e.turns] for e in pooled] == \
+        [[t.completion_token_ids for t in e.turns] for e in alone]
+    assert [e.reward for e in pooled] == [e.reward for e in alone]
+    assert timings["generate_s"] > 0
+
+
 def test_coding_hack_configs_differ_only_in_the_prompt_condition():
     """The three conditions of the coding-hacks experiment share every setting but one."""
     from dataclasses import asdict

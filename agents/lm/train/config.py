@@ -71,6 +71,12 @@ class ExpertIterationSettings:
     """Backend that samples each iteration's episodes: transformers (the model in training),
     or llama.cpp (the current weights exported to GGUF after every iteration and served as
     Q8_0; faster on CPU, and the samples still come from the weights being trained)."""
+    executor: str = "serial"
+    """Where a llama.cpp sampler's episodes run: serial (this process), local (a process pool
+    of ``workers``, each loading the exported weights with ``torch_threads`` threads) or ray.
+    The episodes are the same whichever runs them (`specgym.agents.lm.executor`)."""
+    workers: int | None = None
+    """local/ray workers (null: one per core)."""
 
 
 @dataclass
@@ -125,6 +131,18 @@ class LMTrainConfig:
         if self.expert_iteration.sampler not in EI_SAMPLERS:
             raise ValueError(f"expert_iteration.sampler: expected one of {list(EI_SAMPLERS)}, "
                              f"got {self.expert_iteration.sampler!r}")
+        from specgym.agents.lm.executor import EXECUTORS
+
+        ei = self.expert_iteration
+        if ei.executor not in EXECUTORS:
+            raise ValueError(f"expert_iteration.executor: expected one of {list(EXECUTORS)}, "
+                             f"got {ei.executor!r}")
+        if ei.executor != "serial" and ei.sampler != "llama.cpp":
+            raise ValueError(f"expert_iteration.executor: {ei.executor!r} needs sampler: llama.cpp "
+                             f"(the transformers sampler is the model in training, in this process)")
+        if ei.workers is not None and (ei.executor == "serial" or ei.workers < 1):
+            raise ValueError(f"expert_iteration.workers: an int >= 1 for the local or ray executor, "
+                             f"got {ei.workers!r} with executor {ei.executor!r}")
         if self.grpo.scale_rewards not in ("group", "batch", "none"):
             raise ValueError(f"grpo.scale_rewards: expected group, batch or none, got {self.grpo.scale_rewards!r}")
 

@@ -8,10 +8,11 @@ saw (``prompt_token_ids``) and wrote (``completion_token_ids``), loss on the rep
 with tool output as context.
 
 Sampling runs on the model in training (transformers) or, with ``sampler: llama.cpp``, on the
-same weights exported to GGUF after each iteration (faster on CPU; `_sampling_backend`).
+same weights exported to GGUF after each iteration (faster on CPU; `_sampling_backend`), in
+this process or, with ``executor: local`` or ``ray``, on a pool of workers (same episodes).
 
-Files in ``run_dir``: ``iter_K/episodes.jsonl`` (every sampled episode, written as it
-finishes, so an interrupted sampling phase resumes), ``metrics.jsonl`` (one row per
+Files in ``run_dir``: ``iter_K/episodes.jsonl`` (every sampled episode of the iteration;
+an iteration interrupted before its checkpoint is sampled again, with the same seeds), ``metrics.jsonl`` (one row per
 iteration: reward, gaming rate, hidden reward of the samples, and of the kept ones),
 ``checkpoint/`` (model after the last finished iteration, with ``state.json``), ``final/``.
 """
@@ -104,17 +105,22 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
         seeds = [base + j for j in range(ei.prompts_per_iteration) for _ in range(ei.samples_per_prompt)]
         model.eval()
         t_sample = time.perf_counter()
-        sampler = _sampling_backend(config, backend, weights=ckpt if it else config.model,
-                                    max_batch=min(16, len(seeds)))  # fmt: skip
-        t_export = time.perf_counter() - t_sample
-        engine = RolloutEngine(sampler, config.sampling_config(seed=config.seed * 1_000_003 + it),
-                               max_turns=config.sampling.max_turns)
-        try:
-            episodes = engine.run(config.env.id, seeds, options=config.env.options or None,
-                                  env_kwargs=config.env.kwargs or None)
-        finally:
-            if sampler is not backend:
-                sampler.close()
+        sampling = config.sampling_config(seed=config.seed * 1_000_003 + it)
+        if ei.executor != "serial":
+            episodes, timings, t_export = _sample_on_executor(
+                config, ckpt if it else config.model, seeds, sampling)
+        else:
+            sampler = _sampling_backend(config, backend, weights=ckpt if it else config.model,
+                                        max_batch=min(16, len(seeds)))  # fmt: skip
+            t_export = time.perf_counter() - t_sample
+            engine = RolloutEngine(sampler, sampling, max_turns=config.sampling.max_turns)
+            try:
+                episodes = engine.run(config.env.id, seeds, options=config.env.options or None,
+                                      env_kwargs=config.env.kwargs or None)
+            finally:
+                if sampler is not backend:
+                    sampler.close()
+            timings = engine.timings
         t_sample = time.perf_counter() - t_sample
         folder.mkdir(parents=True, exist_ok=True)
         with (folder / "episodes.jsonl").open("w") as fh:
@@ -128,8 +134,8 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
         if best:
             row["kept"] = {k: v for k, v in episode_metrics(best).items() if k != "hack_types"}
         row["kept_episodes"], row["sft_rows"] = len(best), len(rows["input_ids"])
-        times = {"sampling": t_sample, "export": t_export, "generate": engine.timings["generate_s"],
-                 "env_and_grading": engine.timings["env_s"], "sft": 0.0}  # fmt: skip
+        times = {"sampling": t_sample, "export": t_export, "generate": timings["generate_s"],
+                 "env_and_grading": timings["env_s"], "sft": 0.0}  # fmt: skip
         t_sft = time.perf_counter()
         if rows["input_ids"]:
             model.train()
@@ -159,6 +165,8 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
         row["time_s"] = {k: round(v, 1) for k, v in times.items()}
         row["sampled_episodes_per_min"] = round(60 * len(episodes) / max(t_sample, 1e-9), 2)
         row["sampler"] = ei.sampler
+        if ei.executor != "serial":
+            row["executor"] = ei.executor
         append_jsonl(run / "metrics.jsonl", row)
         save_model(model, tok, ckpt, base=config.model, extra={"method": "expert_iteration"})
         state_path.write_text(json.dumps({"iterations_done": it + 1}))
@@ -183,6 +191,28 @@ def _sampling_backend(config: LMTrainConfig, backend: Any, weights: str | Path, 
     from specgym.agents.lm.train.common import llama_cpp_backend
 
     return llama_cpp_backend(weights, max_batch=max_batch, n_threads=config.torch_threads)
+
+
+def _sample_on_executor(config: LMTrainConfig, weights: str | Path, seeds: list[int],
+                        sampling: Any) -> tuple[list[Any], dict[str, float], float]:
+    """This iteration's episodes from the current weights (exported to GGUF here, once) on the
+    ``local`` or ``ray`` executor: each worker loads them and plays whole shards. Returns the
+    episodes in request order, the engines' summed timings and the export's seconds."""
+    from specgym.agents.lm.executor import make_executor
+    from specgym.agents.lm.train.common import backend_spec
+
+    ei = config.expert_iteration
+    t0 = time.perf_counter()
+    spec = backend_spec(weights, "llama.cpp", max_batch=min(16, len(seeds)),
+                        threads=config.torch_threads)
+    t_export = time.perf_counter() - t0
+    with make_executor(ei.executor, spec=spec, workers=ei.workers) as ex:
+        episodes = ex.episodes(config.env.id, seeds, sampling=sampling,
+                               max_turns=config.sampling.max_turns,
+                               options=config.env.options or None,
+                               env_kwargs=config.env.kwargs or None,
+                               shard_size=spec.max_batch)
+        return episodes, dict(ex.timings), t_export
 
 
 def train_lm(config: LMTrainConfig, progress_bar: bool = True) -> Path:
