@@ -14,6 +14,8 @@ Tables:
                        (`specgym.analysis.paper_tables`, the original work's protocols)
     helpful_eval       docs/results/helpful_eval/summary.json (the helpful-only model before/after)
     subterfuge_matrix  docs/results/subterfuge/matrix.json (the curriculum's generalization matrix)
+    subterfuge_run1    docs/results/subterfuge_run1/matrix.json (the first, full fine-tune run,
+                       stopped after three rows when its models were lost)
     lm_executor        docs/results/lm_executor.json (`benchmarks/lm_executor.py`: serial, local
                        pool, Ray, a loopback Ray cluster)
 """
@@ -165,6 +167,12 @@ def subterfuge_matrix() -> str:
     return matrix_markdown(_load(ROOT / "docs" / "results" / "subterfuge" / "matrix.json")) + "\n"
 
 
+def subterfuge_run1() -> str:
+    from specgym.curricula.runner import matrix_markdown
+
+    return matrix_markdown(_load(ROOT / "docs" / "results" / "subterfuge_run1" / "matrix.json")) + "\n"
+
+
 def lm_executor() -> str:
     """Episodes per minute by executor, as `benchmarks/lm_executor.py` wrote them."""
     run = _load(ROOT / "docs" / "results" / "lm_executor.json")
@@ -186,7 +194,8 @@ def lm_executor() -> str:
 TABLES = {"maze_checkpoints": maze_checkpoints, "decision_squares": decision_squares,
           "maze_analysis": maze_analysis, "bench_default": bench_default,
           "maze_paper": maze_paper, "helpful_eval": helpful_eval,
-          "subterfuge_matrix": subterfuge_matrix, "lm_executor": lm_executor}
+          "subterfuge_matrix": subterfuge_matrix,
+          "subterfuge_run1": subterfuge_run1, "lm_executor": lm_executor}
 
 
 def render(text: str) -> str:

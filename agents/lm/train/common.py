@@ -48,8 +48,14 @@ def llama_cpp_backend(model: str | Path, max_batch: int = 16, n_threads: int | N
 
 
 def save_model(model: Any, tokenizer: Any, path: str | Path, base: str, extra: dict | None = None) -> Path:
-    """Save a (peft) model so `load_model` reloads it; the folder appears atomically."""
+    """Save a (peft) model so `load_model` reloads it; the folder appears atomically.
+
+    ``base`` is the model training started from. When that is itself a saved adapter (a
+    curriculum stage continuing the previous stage's LoRA), the adapter was trained further
+    in place, so the base recorded is that adapter's own base: the chain stays one adapter
+    over one named model, which both backends load."""
     path = Path(path)
+    base = adapter_root(base)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=path.name + ".tmp-", dir=path.parent))
     is_peft = hasattr(model, "peft_config")
@@ -71,6 +77,18 @@ def save_model(model: Any, tokenizer: Any, path: str | Path, base: str, extra: d
 
 def is_saved_model(path: str | Path) -> bool:
     return (Path(path) / DONE).is_file()
+
+
+def adapter_root(model: str | Path) -> str:
+    """The model a saved adapter folder applies to (followed through chains); else ``model``."""
+    seen: set[str] = set()
+    while is_saved_model(model) and str(model) not in seen:
+        seen.add(str(model))
+        meta = json.loads((Path(model) / DONE).read_text())
+        if not meta.get("adapter"):
+            break
+        model = meta["base"]
+    return str(model)
 
 
 # -- episodes as training sequences -----------------------------------------------------------

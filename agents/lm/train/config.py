@@ -101,7 +101,9 @@ class LMTrainConfig:
     expert_iteration: ExpertIterationSettings = field(default_factory=ExpertIterationSettings)
     eval: LMEvalConfig = field(default_factory=LMEvalConfig)
     lora: dict | None = None
-    """null: train every weight; else peft LoraConfig fields, e.g. {r: 16, target_modules: all-linear}."""
+    """null: train every weight; else peft LoraConfig fields, e.g. {r: 16, target_modules: all-linear}.
+    A start model that is itself a saved adapter has that adapter trained further (this is
+    ignored), so a curriculum's stages share one adapter over one named model."""
     run_dir: str = "runs/lm"
     save_every: int = 5
     """GRPO: checkpoint every n steps (an interrupted run resumes from the last one).
