@@ -42,11 +42,26 @@ def cmd_train_lm(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_curriculum_snapshot(args: argparse.Namespace) -> int:
+    from specgym.curricula.run_snapshot import snapshot_run
+
+    for reason in snapshot_run(args.run_dir, args.out):
+        print(f"not shipped: {reason}")
+    print(f"wrote {args.out}")
+    return 0
+
+
 def cmd_curriculum_run(args: argparse.Namespace) -> int:
     from specgym.config import load_config
     from specgym.curricula.runner import CurriculumConfig, run_curriculum
 
     config = load_config(CurriculumConfig, args.config, args.overrides)
+    if args.resume_from:
+        from specgym.curricula.run_snapshot import restore_run
+
+        copied = restore_run(args.resume_from, config.run_dir)
+        print(f"resuming from {args.resume_from}" if copied
+              else f"{config.run_dir} already holds a run: continuing it, not {args.resume_from}")
     matrix = run_curriculum(config, progress_bar=not args.no_progress)
     width = max(len(c) for c in matrix["columns"]) + 2
     print("gaming rate (rows: trained through; columns: evaluated on)")
@@ -122,7 +137,15 @@ def register(sub: argparse._SubParsersAction, groups: dict) -> None:
     p.add_argument("--config", default=None, help="YAML config (e.g. configs/subterfuge.yaml)")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("overrides", nargs="*", help="dotted overrides, e.g. eval.episodes=32")
+    p.add_argument("--resume-from", default=None, metavar="SNAPSHOT",
+                   help="a folder `specgym curriculum snapshot` wrote (e.g. docs/results/subterfuge): "
+                        "copied into run_dir first if run_dir holds no run")
     p.set_defaults(func=cmd_curriculum_run)
+
+    p = cur.add_parser("snapshot", help="copy what a resume needs (matrix, state, adapters) for shipping")
+    p.add_argument("run_dir", help="a curriculum run folder (e.g. runs/subterfuge)")
+    p.add_argument("out", help="the snapshot folder, replaced (e.g. docs/results/subterfuge)")
+    p.set_defaults(func=cmd_curriculum_snapshot)
 
     p = sub.add_parser("bench", help="gaming rates of a language model on every text env; resumes")
     p.add_argument("--model", default="default", help="default | HF id or folder | file.gguf | openai:NAME")
