@@ -304,7 +304,9 @@ def cmd_sae_features(args) -> int:
     t0 = time.time()
     sae, layer = load_sae(args.sae)
     backend = _load_model(args)
-    records = [r for r in _records(args.episodes) if r.get("graded", True)]
+    rank_envs = _env_list(args.rank_envs)
+    records = [r for r in _records(args.episodes) if r.get("graded", True)
+               and (not rank_envs or r["env_id"] in rank_envs)]
     eps = replayed(backend.tokenizer, records, args.max_tokens)
     y = np.array([bool(e.labels["gamed"]) for e in eps])
     Z = episode_latents(backend.model, sae, eps, layer, args.pool)
@@ -332,6 +334,7 @@ def cmd_sae_features(args) -> int:
                                    sampling=sampling, max_turns=args.max_turns)
     report = {"layer": layer, "pool": args.pool, "n_ranking_episodes": int((~test).sum()),
               "n_held_out_episodes": int(test.sum()), "n_gamed": int(y.sum()),
+              "rank_envs": sorted({e.labels["env_id"] for e in eps}),
               "top_latents": top, "ablated": gaming, "random_control": control,
               "ablation": ablation, "wall_s": round(time.time() - t0, 1)}
     write_json(out / "sae_features.json", report)
@@ -481,6 +484,8 @@ def register(analyze) -> None:
             p.add_argument("--ablate", type=positive_int, default=8,
                            help="top gaming-side latents edited (and as many random ones)")
             p.add_argument("--amplify", type=float, default=3.0, help="scale of amplify_top")
+            p.add_argument("--rank-envs", default=None,
+                           help="envs of --episodes the ranking uses (default all)")
             p.add_argument("--envs", required=True, help="envs whose new episodes are played")
             p.add_argument("--n", type=positive_int, default=200, help="seeds per env and condition")
             p.add_argument("--seed-start", type=int, default=300_000)
