@@ -261,7 +261,7 @@ def cmd_sae(args) -> int:
                         acts.mean(0))
     state = {k: v.half() for k, v in sae.state_dict().items()}
     torch.save({"state_dict": state, "cfg": vars(sae.cfg), "d_in": sae.d_in,
-                "layer": layer}, out / "sae.pt")
+                "layer": layer, "model": args.model}, out / "sae.pt")
     report = {"layer": layer, "train": log, "eval": metrics, "loss": lr,
               "n_train_episodes": len(train_eps), "n_eval_episodes": len(eval_eps),
               "activation_wall_s": round(t_acts, 1), "wall_s": round(time.time() - t0, 1),
@@ -288,8 +288,8 @@ def cmd_sae_features(args) -> int:
         ablation_experiment,
         episode_latents,
         load_sae,
+        matched_random_latents,
         plot_report,
-        random_live_latents,
         rank_latents,
         report_markdown,
     )
@@ -302,28 +302,29 @@ def cmd_sae_features(args) -> int:
         raise ValueError(f"test-fraction: must be between 0 and 1, got {args.test_fraction}")
     out = _start(args, "sae-features")
     t0 = time.time()
-    sae, layer = load_sae(args.sae)
-    backend = _load_model(args)
+    from sklearn.model_selection import train_test_split
+
+    sae, layer = load_sae(args.sae, model=args.model)
     rank_envs = _env_list(args.rank_envs)
     records = [r for r in _records(args.episodes) if r.get("graded", True)
                and (not rank_envs or r["env_id"] in rank_envs)]
+    n_gamed = sum(bool(r["gamed"]) for r in records)
+    if min(n_gamed, len(records) - n_gamed) * min(args.test_fraction, 1 - args.test_fraction) < 2:
+        raise ValueError(f"episodes: {n_gamed} of {len(records)} graded episodes are gamed; the "
+                         "ranking and held-out splits each need at least 2 of both classes")
+    backend = _load_model(args)
     eps = replayed(backend.tokenizer, records, args.max_tokens)
     y = np.array([bool(e.labels["gamed"]) for e in eps])
-    Z = episode_latents(backend.model, sae, eps, layer, args.pool)
-    from sklearn.model_selection import train_test_split
-
-    if y.all() or not y.any():
-        raise ValueError(f"episodes: {int(y.sum())} of {len(y)} graded episodes are gamed; "
-                         "ranking needs both gamed and honest ones")
     _, held = train_test_split(np.arange(len(eps)), test_size=args.test_fraction, stratify=y,
                                random_state=args.seed)
     test = np.isin(np.arange(len(eps)), held)
+    Z = episode_latents(backend.model, sae, eps, layer, args.pool)
     top = rank_latents(Z[~test], y[~test], Z[test], y[test], top=args.top)
     gaming = [r["latent"] for r in top if r["sign"] > 0][:args.ablate]
     if not gaming:
         raise ValueError("no latent is more active in gamed episodes among the top ranked; "
                          "raise --top")
-    control = random_live_latents((Z > 0).any(0), len(gaming), exclude=gaming, seed=args.seed)
+    control = matched_random_latents((Z > 0).mean(0), gaming, seed=args.seed)
     conditions = {"none": {}, "ablate_top": {"latents": gaming, "scale": 0.0},
                   "ablate_random": {"latents": control, "scale": 0.0},
                   "amplify_top": {"latents": gaming, "scale": args.amplify}}

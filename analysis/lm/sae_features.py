@@ -41,14 +41,17 @@ from specgym.analysis.lm.replay import Replayed
 POOLS = ("reply_mean", "prompt_end", "reply_end")
 
 
-def load_sae(path: str | Path) -> tuple[Any, int]:
-    """The SAE that `specgym analyze lm sae` saved (``sae.pt``), in float32, and its layer."""
+def load_sae(path: str | Path, model: str | None = None) -> tuple[Any, int]:
+    """The SAE that `specgym analyze lm sae` saved (``sae.pt``), in float32, and its layer.
+    ``model``: the model spec it will read; refused if the file names another one."""
     from sparsify import SparseCoder, SparseCoderConfig
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"--sae: no file {str(path)!r} (write one with `specgym analyze lm sae`)")
     blob = torch.load(str(path), map_location="cpu", weights_only=False)
+    if model is not None and blob.get("model") not in (None, model):
+        raise ValueError(f"--sae {str(path)!r} was trained on model {blob['model']!r}, not {model!r}")
     sae = SparseCoder(blob["d_in"], SparseCoderConfig(**blob["cfg"]), device="cpu")
     sae.load_state_dict({k: v.float() for k, v in blob["state_dict"].items()})
     return sae.eval(), int(blob["layer"])
@@ -57,8 +60,15 @@ def load_sae(path: str | Path) -> tuple[Any, int]:
 def dense_latents(sae: Any, x: torch.Tensor) -> torch.Tensor:
     """[T, num_latents] activations of ``x`` [T, d] (zero where TopK did not select a latent)."""
     enc = sae.encode(x.float())
-    out = torch.zeros(len(x), sae.num_latents)
+    out = torch.zeros(len(x), sae.num_latents, device=x.device)
     return out.scatter_(1, enc.top_indices.long(), enc.top_acts.float())
+
+
+def chosen_latents(sae: Any, x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """[T, len(idx)] activations of the latents ``idx`` only (no dense [T, num_latents])."""
+    enc = sae.encode(x.float())
+    hit = enc.top_indices.long().unsqueeze(-1) == idx.to(x.device)  # [T, k, m]
+    return (enc.top_acts.float().unsqueeze(-1) * hit).sum(-2)
 
 
 @torch.no_grad()
@@ -112,18 +122,20 @@ def edit_latents(model: Any, sae: Any, layer: int, latents: Sequence[int], scale
     """While the block runs, each of ``latents`` at layer ``layer`` is multiplied by ``scale``
     (0 ablates it), or set to ``clamp`` at every token when given. The rest of the residual
     stream, the SAE's reconstruction error included, is left as it was."""
-    idx = torch.as_tensor(list(latents), dtype=torch.long)
+    idx = torch.as_tensor(sorted(set(latents)), dtype=torch.long)
     if len(idx) == 0:
         yield
         return
     if int(idx.min()) < 0 or int(idx.max()) >= sae.num_latents:
         raise ValueError(f"latents: each must be in 0..{sae.num_latents - 1}, got {list(latents)}")
-    W = sae.W_dec.detach().float()[idx]  # [m, d]
+    device = next(model.parameters()).device
+    sae.to(device)
+    W = sae.W_dec.detach().float()[idx.to(device)]  # [m, d]
 
     def edit(x: torch.Tensor) -> torch.Tensor:
         flat = x.reshape(-1, x.shape[-1])
         with torch.no_grad():
-            now = dense_latents(sae, flat)[:, idx]  # [T, m]
+            now = chosen_latents(sae, flat, idx)  # [T, m]
             target = torch.full_like(now, clamp) if clamp is not None else now * scale
             delta = (target - now) @ W
         return (flat.float() + delta).to(x.dtype).reshape(x.shape)
@@ -133,11 +145,29 @@ def edit_latents(model: Any, sae: Any, layer: int, latents: Sequence[int], scale
 
 
 def random_live_latents(alive: np.ndarray, m: int, exclude: Sequence[int], seed: int) -> list[int]:
-    """``m`` latents drawn at random among the live ones, none of ``exclude`` (the control)."""
+    """``m`` latents drawn at random among the live ones, none of ``exclude``."""
     pool = np.setdiff1d(np.flatnonzero(alive), np.asarray(list(exclude), dtype=int))
     if len(pool) < m:
         raise ValueError(f"only {len(pool)} live latents outside the top set; cannot draw {m}")
     return sorted(int(i) for i in np.random.default_rng(seed).choice(pool, m, replace=False))
+
+
+def matched_random_latents(freq: np.ndarray, chosen: Sequence[int], seed: int,
+                           neighbours: int = 20) -> list[int]:
+    """The control set: for each chosen latent, a random other latent among the ``neighbours``
+    nearest to it in firing frequency ``freq`` (so the control edits as much of the residual
+    stream as the chosen set; a draw among all live latents mostly picks rare ones)."""
+    rng = np.random.default_rng(seed)
+    taken = set(int(c) for c in chosen)
+    out = []
+    for c in chosen:
+        pool = [int(i) for i in np.argsort(np.abs(freq - freq[c])) if int(i) not in taken and freq[i] > 0]
+        if not pool:
+            raise ValueError("no live latent is left to match the chosen ones")
+        pick = int(rng.choice(pool[:neighbours]))
+        taken.add(pick)
+        out.append(pick)
+    return sorted(out)
 
 
 def ablation_experiment(backend: Any, sae: Any, layer: int, conditions: dict[str, dict[str, Any]],
@@ -145,24 +175,35 @@ def ablation_experiment(backend: Any, sae: Any, layer: int, conditions: dict[str
                         sampling: Any, max_turns: int | None = 1) -> dict[str, Any]:
     """Run ``env_ids`` x ``seeds`` under each condition ({name: {latents, scale, clamp}}; the
     first is the reference), resumable per condition in ``<out>/conditions/<name>.jsonl``."""
+    import dataclasses
+    import hashlib
+    import json
+
     from specgym.agents.lm.records import run_episodes
     from specgym.analysis.lm.steering import summarize_point
     from specgym.analysis.stats import newcombe_diff
 
     out = Path(out_dir) / "conditions"
     out.mkdir(parents=True, exist_ok=True)
+    weights = hashlib.sha256(sae.W_dec.detach().float().cpu().numpy().tobytes()).hexdigest()[:12]
     points: dict[str, dict[str, Any]] = {}
     for name, cond in conditions.items():
         t0 = time.time()
         recs: list[dict[str, Any]] = []
+        # the file is named by everything that decides its episodes, so a rerun with another
+        # SAE, layer, latent set, edit or sampling never resumes from stale ones
+        key = json.dumps([weights, layer, sorted(cond.get("latents", [])), cond.get("scale", 0.0),
+                          cond.get("clamp"), max_turns, dataclasses.asdict(sampling)],
+                         sort_keys=True, default=str)
+        path = out / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:10]}.jsonl"
         with edit_latents(backend.model, sae, layer, cond.get("latents", []),
                           cond.get("scale", 0.0), cond.get("clamp")):
             for env_id in env_ids:
-                recs += run_episodes(backend, env_id, list(seeds), out / f"{name}.jsonl",
+                recs += run_episodes(backend, env_id, list(seeds), path,
                                      sampling=sampling, max_turns=max_turns,
                                      extra={"sae_condition": name})
         point = summarize_point(recs)
-        point.update(condition=name, latents=list(cond.get("latents", [])),
+        point.update(condition=name, latents=list(cond.get("latents", [])), file=path.name,
                      scale=cond.get("scale", 0.0), clamp=cond.get("clamp"),
                      k=sum(bool(r["gamed"]) for r in recs), wall_s=round(time.time() - t0, 1))
         points[name] = point
@@ -179,14 +220,14 @@ def report_markdown(report: dict[str, Any]) -> str:
     for i, r in enumerate(report["top_latents"], 1):
         lines.append(f"| {i} | {r['latent']} | {r['auroc_train']:.3f} | {r['auroc_test']:.3f} "
                      f"| {r['mean_gamed']:.3f} | {r['mean_honest']:.3f} |")
-    lines += ["", "| condition | latents | n | gaming rate [95% CI] | difference to none [95% CI] "
-              "| honest success [95% CI] |", "|---|---|---:|---|---|---|"]
+    lines += ["", "| condition | latents | n | ungraded | gaming rate [95% CI] | difference to none "
+              "[95% CI] | honest success [95% CI] |", "|---|---|---:|---:|---|---|---|"]
     for name, p in report["ablation"]["conditions"].items():
         d = p["diff_vs_reference"]
         lat = ", ".join(map(str, p["latents"])) or "-"
         edit = f" (x{p['scale']:g})" if p["latents"] and p["clamp"] is None else (
             f" (= {p['clamp']:g})" if p["clamp"] is not None else "")
-        lines.append(f"| {name} | {lat}{edit} | {p['n']} | {p['gaming_rate']:.3f} "
+        lines.append(f"| {name} | {lat}{edit} | {p['n']} | {p['ungraded']} | {p['gaming_rate']:.3f} "
                      f"[{p['gaming_ci95'][0]:.3f}, {p['gaming_ci95'][1]:.3f}] | {d['diff']:+.3f} "
                      f"[{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}] | {p['honest_success']:.3f} "
                      f"[{p['honest_ci95'][0]:.3f}, {p['honest_ci95'][1]:.3f}] |")
@@ -222,6 +263,6 @@ def plot_report(report: dict[str, Any], path: str | Path) -> Path:
     return Path(path)
 
 
-__all__ = ["POOLS", "ablation_experiment", "dense_latents", "edit_latents", "episode_latents",
-           "latent_auroc", "load_sae", "plot_report", "random_live_latents", "rank_latents",
+__all__ = ["POOLS", "ablation_experiment", "chosen_latents", "dense_latents", "edit_latents", "episode_latents",
+           "latent_auroc", "load_sae", "matched_random_latents", "plot_report", "random_live_latents", "rank_latents",
            "report_markdown"]

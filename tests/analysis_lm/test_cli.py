@@ -126,8 +126,13 @@ def test_sae_features_command_ranks_and_ablates_in_real_episodes(tiny_folder, ep
     assert all(c["n"] == 2 for c in conds.values()) and conds["none"]["diff_vs_reference"]["diff"] == 0
     assert "| ablate_top |" in (out / "sae_features.md").read_text()
     assert (out / "sae_features.png").stat().st_size > 10_000
+    files = sorted((out / "conditions").iterdir())
+    assert [f.name.split("-")[0] for f in files] == sorted(conds)
     assert main(args) == 0  # resumes: nothing new is run
-    assert len((out / "conditions" / "ablate_top.jsonl").read_text().splitlines()) == 2
+    assert sorted((out / "conditions").iterdir()) == files
+    assert all(len(f.read_text().splitlines()) == 2 for f in files)
+    assert main(args + ["--amplify", "5"]) == 0  # another edit: a new file, not the old episodes
+    assert len(list((out / "conditions").glob("amplify_top-*.jsonl"))) == 2
     assert main(args + ["--test-fraction", "1.5"]) == 2
 
 

@@ -107,6 +107,8 @@ def test_editing_by_one_changes_nothing_and_clamping_moves_only_the_planted_beha
     with pytest.raises(ValueError, match="latents: each must be in 0..63"):
         with edit_latents(model, sae, 2, [64]):
             pass
+    with edit_latents(model, sae, 2, [0, 0], clamp=2.0):  # a repeated latent counts once
+        assert p_target(backend, target) == pytest.approx(clamped)
     assert active_hooks(model) == 0
 
 
@@ -141,3 +143,24 @@ def test_random_control_latents_and_sae_file(tmp_path):
     assert layer == 2 and loaded.num_latents == LATENTS
     with pytest.raises(FileNotFoundError, match="--sae: no file"):
         load_sae(tmp_path / "missing.pt")
+
+
+def test_matched_control_latents_fire_about_as_often_as_the_chosen_ones():
+    from specgym.analysis.lm.sae_features import matched_random_latents
+
+    freq = np.linspace(0, 1, 101)  # latent i fires in i% of episodes
+    picks = matched_random_latents(freq, [90, 95, 50], seed=0, neighbours=6)
+    assert len(set(picks)) == 3 and not set(picks) & {90, 95, 50}
+    for p in picks:
+        assert min(abs(p - c) for c in (90, 95, 50)) <= 6
+    assert picks == matched_random_latents(freq, [90, 95, 50], seed=0, neighbours=6)
+    assert 0 not in matched_random_latents(freq, [1, 2, 3], seed=1, neighbours=3)  # never a dead one
+
+
+def test_sae_file_names_its_model(tmp_path):
+    sae = planted_sae(unit(1))
+    torch.save({"state_dict": sae.state_dict(), "cfg": vars(sae.cfg), "d_in": HIDDEN, "layer": 1,
+                "model": "default"}, tmp_path / "sae.pt")
+    assert load_sae(tmp_path / "sae.pt", model="default")[1] == 1
+    with pytest.raises(ValueError, match="trained on model 'default', not 'helpful'"):
+        load_sae(tmp_path / "sae.pt", model="helpful")

@@ -49,3 +49,18 @@ def test_adapter_root_stops_on_a_cycle(tmp_path):
         x.mkdir()
         (x / DONE).write_text(json.dumps({"base": str(y), "adapter": True}))
     assert adapter_root(a) in (str(a), str(b))
+
+
+def test_expert_iteration_resumes_from_the_count_its_checkpoint_records(tmp_path):
+    """A kill between saving the checkpoint and writing state.json must not pair iteration k's
+    count with iteration k+1's weights: the checkpoint's own record wins."""
+    from specgym.agents.lm.train.expert_iteration import _iterations_done
+
+    ckpt, state = tmp_path / "checkpoint", tmp_path / "state.json"
+    assert _iterations_done(ckpt, state) == 0
+    model, tok = tiny_peft_model_and_tokenizer()
+    save_model(model, tok, ckpt, base="helpful", extra={"iterations_done": 2})
+    state.write_text(json.dumps({"iterations_done": 1}))
+    assert _iterations_done(ckpt, state) == 2
+    save_model(model, tok, ckpt, base="helpful")  # a checkpoint from before the record
+    assert _iterations_done(ckpt, state) == 1

@@ -30,18 +30,28 @@ def test_snapshot_keeps_adapters_and_results_and_drops_what_a_resume_rebuilds(tm
     write(final / "model.gguf")
     ckpt = save_model(model, tok, run / "2_b" / "train" / "checkpoint", base=str(final))
     write(run / "3_c" / "train" / "final" / DONE, json.dumps({"base": "default", "adapter": False}))
-    for f in ("state.json", "matrix.json", "tampering/0_before.jsonl", "1_a/train/metrics.jsonl",
-              "2_b/train/state.json", "1_a/eval/tool_use_flattery.jsonl", "2_b/train/iter_0/episodes.jsonl"):
+    for f in ("state.json", "tampering/0_before.jsonl", "1_a/train/metrics.jsonl",
+              "2_b/train/state.json", "2_b/train/iter_0/episodes.jsonl"):
         write(run / f, "{}")
+    write(run / "matrix.json", json.dumps({
+        "rows": ["before", "a", "b"], "held_out": ["rt"],
+        "cells": {"before": {"rt": {"n": 2}}, "a": {"x": {"n": 2}, "rt": {"n": 2}}, "b": {"rt": {"n": 2}}}}))
+    for f, n in (("1_a/eval/x.jsonl", 2), ("1_a/eval/y.jsonl", 1), ("1_a/eval/rt.jsonl", 2),
+                 ("0_before/eval/rt.jsonl", 2), ("2_b/eval/rt.jsonl", 2), ("2_b/eval/x.jsonl", 1)):
+        write(run / f, "{}\n" * n)
+    write(run / "4_d" / "train" / "checkpoints" / "checkpoint-3" / "trainer_state.json", "{}")
     files, skipped = snapshot_files(run)
     names = {str(f) for f in files}
     assert {"state.json", "matrix.json", "tampering/0_before.jsonl", "1_a/train/metrics.jsonl",
             "2_b/train/state.json", f"1_a/train/final/{DONE}",
             "1_a/train/final/adapter/adapter_model.safetensors",
             "2_b/train/checkpoint/adapter/adapter_config.json"} <= names
-    assert not any(n.endswith(("model.gguf", "tokenizer.json")) or "/eval/" in n or "iter_" in n
-                   for n in names)
-    assert skipped == ["3_c/train/final: a full checkpoint, too large to ship"]
+    assert not any(n.endswith(("model.gguf", "tokenizer.json")) or "iter_" in n for n in names)
+    # episodes a resume extends: unfinished cells, and the first and last rows' held-out cells
+    assert {n for n in names if "/eval/" in n} == {
+        "1_a/eval/y.jsonl", "2_b/eval/x.jsonl", "0_before/eval/rt.jsonl", "2_b/eval/rt.jsonl"}
+    assert skipped == ["3_c/train/final: a full checkpoint, too large to ship",
+                       "4_d/train/checkpoints: a GRPO checkpoint is not shipped; that stage restarts"]
     out = tmp_path / "shipped"
     snapshot_run(run, out)
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(names)
@@ -65,6 +75,13 @@ def test_restore_never_overwrites_a_run_and_names_a_bad_snapshot(tmp_path):
     write(tmp_path / "run" / "state.json", json.dumps({"finished": [], "models": {}}))
     assert restore_run(tmp_path / "snap", tmp_path / "run") is False
     assert json.loads((tmp_path / "run" / "state.json").read_text())["finished"] == []
+    write(tmp_path / "started" / "0_before" / "eval" / "x.jsonl", "{}\n")
+    with pytest.raises(ValueError, match="holds files but no state.json"):
+        restore_run(tmp_path / "snap", tmp_path / "started")
+    write(tmp_path / "snap2" / "state.json",
+          json.dumps({"finished": ["a"], "models": {"a": "runs/x/1_a/train/final"}}))
+    with pytest.raises(FileNotFoundError, match="does not hold"):
+        restore_run(tmp_path / "snap2", tmp_path / "fresh")
 
 
 @needs_bwrap

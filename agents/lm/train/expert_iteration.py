@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from specgym.agents.lm.train.common import (
+    DONE,
     append_jsonl,
     episode_metrics,
     evaluate_backend,
@@ -89,8 +90,9 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
     ei = config.expert_iteration
     state_path = run / "state.json"
     start = 0
-    if is_saved_model(ckpt) and state_path.is_file():
-        start = json.loads(state_path.read_text())["iterations_done"]
+    done = _iterations_done(ckpt, state_path)
+    if done:
+        start = done
         backend = load_model(ckpt, device=config.device)
     else:
         backend = load_model(config.model, lora=config.lora, device=config.device)
@@ -168,7 +170,9 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
         if ei.executor != "serial":
             row["executor"] = ei.executor
         append_jsonl(run / "metrics.jsonl", row)
-        save_model(model, tok, ckpt, base=config.model, extra={"method": "expert_iteration"})
+        # the checkpoint records its own iteration count: weights and count appear together
+        save_model(model, tok, ckpt, base=config.model,
+                   extra={"method": "expert_iteration", "iterations_done": it + 1})
         state_path.write_text(json.dumps({"iterations_done": it + 1}))
         bar.update(1)
         bar.set_postfix(reward=f"{row['reward']:.2f}", gamed=f"{row['gaming_rate']:.2f}")
@@ -179,6 +183,17 @@ def train_expert_iteration(config: LMTrainConfig, progress_bar: bool = True) -> 
         evaluate_held_out(config, load_model(final, device=config.device, max_batch=config.eval.max_batch),
                           run / "eval_after")
     return final
+
+
+def _iterations_done(ckpt: Path, state_path: Path) -> int:
+    """Iterations the checkpoint holds: its own record (written with the weights), else
+    ``state.json`` (checkpoints from before the record existed); 0 without a checkpoint."""
+    if not is_saved_model(ckpt):
+        return 0
+    meta = json.loads((ckpt / DONE).read_text())
+    if "iterations_done" in meta:
+        return int(meta["iterations_done"])
+    return int(json.loads(state_path.read_text())["iterations_done"]) if state_path.is_file() else 0
 
 
 def _sampling_backend(config: LMTrainConfig, backend: Any, weights: str | Path, max_batch: int) -> Any:
