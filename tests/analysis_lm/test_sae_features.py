@@ -164,3 +164,17 @@ def test_sae_file_names_its_model(tmp_path):
     assert load_sae(tmp_path / "sae.pt", model="default")[1] == 1
     with pytest.raises(ValueError, match="trained on model 'default', not 'helpful'"):
         load_sae(tmp_path / "sae.pt", model="helpful")
+
+
+def test_the_shipped_sae_loads_and_its_record_holds_its_numbers():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "checkpoints" / "lm" / "sae_l15"
+    assert (folder / "sae.pt").stat().st_size <= 20_000_000
+    sae, layer = load_sae(folder / "sae.pt", model="default")
+    assert layer == 15 and sae.num_latents == 8 * 576 and sae.cfg.k == 32
+    import json
+
+    rec = json.loads((folder / "sae.json").read_text())
+    assert "analyze lm sae" in rec["command"] and rec["layer"] == 15
+    assert 0.9 < rec["loss"]["loss_recovered"] <= 1.0 and rec["train"]["n_train_tokens"] > 100_000
