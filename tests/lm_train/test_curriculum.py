@@ -196,6 +196,22 @@ def test_two_stage_tiny_curriculum_cli_with_interruption(tmp_path, monkeypatch):
     assert (first / "specgym-model.json").is_file()
     cfg = json.loads(json.dumps(__import__("yaml").safe_load((second / "config.yaml").read_text())))
     assert cfg["model"] == str(first)
+    # one adapter chain: stage 2 trained stage 1's adapter further, over the same root model,
+    # and llama.cpp evaluated each stage from its adapter merged into a GGUF
+    for folder in (first, second / "final"):
+        meta = json.loads((folder / "specgym-model.json").read_text())
+        assert meta["base"] == "default" and meta["adapter"] is True
+        assert (folder / "model.gguf").is_file()
+    # shipped and restored under another path, the finished run has nothing left to do
+    from specgym.curricula.run_snapshot import restore_run, snapshot_run
+
+    snapshot_run(tmp_path / "cur", tmp_path / "shipped")
+    assert not list((tmp_path / "shipped").rglob("*.gguf"))
+    assert restore_run(tmp_path / "shipped", tmp_path / "elsewhere")
+    monkeypatch.setattr(runner, "train_lm", interrupt_second)  # would raise if a stage reran
+    calls.clear()
+    assert cli.main(args[:-1] + [f"run_dir={tmp_path / 'elsewhere'}"]) == 0
+    assert calls == []
     shutil.rmtree(tmp_path / "cur", ignore_errors=True)
 
 
