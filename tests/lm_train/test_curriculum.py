@@ -23,8 +23,10 @@ class Interrupted(Exception):
 
 
 def tiny_config(tmp_path, **kw):
+    """The tiny config, evaluated on transformers: the fast tests swap its model loader."""
     return load_config(CurriculumConfig, "configs/subterfuge_tiny.yaml",
-                       [f"run_dir={tmp_path / 'cur'}", "eval.episodes=2", *kw.get("overrides", [])])
+                       [f"run_dir={tmp_path / 'cur'}", "eval.episodes=2", "eval.backend=transformers",
+                        "eval.threads=null", *kw.get("overrides", [])])
 
 
 @needs_bwrap
