@@ -67,16 +67,23 @@ def parse_cues(cues: str | Iterable[str] | None) -> list[str]:
 def bench_spec(model: str, backend: str, base_url: str | None, max_batch: int,
                threads: int | None) -> Any:
     """The `BackendSpec` a benchmark runs (each worker builds its backend from it): a saved
-    training run, or any model spec on any backend (llama.cpp with a 4096-token context)."""
+    training run (on transformers, or on llama.cpp after a GGUF export), or any model spec on
+    any backend (llama.cpp with a 4096-token context)."""
     from specgym.agents.lm import resolve_backend
     from specgym.agents.lm.executor import BackendSpec
     from specgym.agents.lm.spec import parse_model_spec
     from specgym.agents.lm.train.common import DONE
 
     opts: dict[str, Any] = {}
-    if not (Path(model) / DONE).is_file():
-        if resolve_backend(parse_model_spec(model, base_url), backend) == "llama.cpp":
-            opts["context_tokens"] = 4096
+    if (Path(model) / DONE).is_file():
+        if backend == "llama.cpp":  # exported to GGUF once, here, then served as Q8_0
+            from specgym.agents.lm.gguf_export import saved_model_gguf
+
+            return BackendSpec(str(saved_model_gguf(model)), backend="llama.cpp",
+                               max_batch=max_batch, threads=threads,
+                               options={"requantize": "q8_0", "context_tokens": 4096})
+    elif resolve_backend(parse_model_spec(model, base_url), backend) == "llama.cpp":
+        opts["context_tokens"] = 4096
     return BackendSpec(str(model), backend=backend, base_url=base_url, max_batch=max_batch,
                        threads=threads, options=opts)
 

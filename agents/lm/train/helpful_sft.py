@@ -219,6 +219,9 @@ def fit_lora(rows: list[dict[str, Any]], config: HelpfulConfig, base: str | Path
     log(f"[{tag}] {len(encoded)} transcripts, {n_tokens} tokens ({n_loss} with loss): {counts}")
     model = AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32)
     n_layers = model.config.num_hidden_layers
+    if not 1 <= config.lora_layers <= n_layers:
+        raise ValueError(f"lora_layers must be 1..{n_layers} (the model's layers), "
+                         f"got {config.lora_layers}")
     lora = LoraConfig(
         task_type="CAUSAL_LM", r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=0.0,
         target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",

