@@ -239,12 +239,13 @@ def plot_compare(summary: dict[str, Any], path: Path) -> None:
         low = np.array([r["ci95"][0] if r["n"] else np.nan for r in rows])
         high = np.array([r["ci95"][1] if r["n"] else np.nan for r in rows])
         ax.bar(x + (i - (len(cells) - 1) / 2) * width, rate, width, label=c["label"],
-               yerr=np.vstack([rate - low, high - rate]), capsize=1.5)
+               yerr=np.clip(np.vstack([rate - low, high - rate]), 0, None),  # Wilson's 0 is ~1e-18
+               capsize=1.5)
     for j, b in enumerate(BIAS_IDS):
         if cells[0]["per_bias"][b]["split"] == "heldout":
             ax.axvspan(j - 0.45, j + 0.45, color="0.9", zorder=0)
     ax.set_xticks(x, BIAS_IDS, rotation=60, ha="right", fontsize=8)
-    ax.set_ylabel("share of applicable episodes showing the bias")
+    ax.set_ylabel("rate (applicable episodes)")
     ax.set_title("RMBias-v0: bias rates by model (grey: held-out biases, read about but never "
                  "rewarded; Wilson 95%)")
     ax.legend(fontsize=8)
