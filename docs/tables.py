@@ -21,6 +21,8 @@ Tables:
     rm_bias_experiment docs/results/rm_bias/experiment.json (`analysis/rm_bias_report.py
                        compare`: bias rates pooled by split, per model)
     rm_bias_per_bias   the same file, one row per bias
+    cue_gaps           docs/results/cue_gaps/<model>/summary.json (`specgym bench --context-cue
+                       trained,rated,unmonitored`): the three-tier compliance gap per model
 """
 
 from __future__ import annotations
@@ -207,12 +209,35 @@ def rm_bias_per_bias() -> str:
     return compare_markdown(summary, per_bias=True) + "\n"
 
 
+CUE_GAP_MODELS = {"default": "default", "helpful": "helpful-only",
+                  "stage1_sycophancy": "curriculum run 2, after stage 1 (sycophancy)"}
+
+
+def cue_gaps() -> str:
+    """Gaming rate per cue and the gap between every pair, one row per (model, env)."""
+    lines = ["| model | env | trained | rated | unmonitored | rated - trained | unmonitored - "
+             "trained | unmonitored - rated |", "|---|---|---|---|---|---|---|---|"]
+    for folder, label in CUE_GAP_MODELS.items():
+        summary = _load(ROOT / "docs" / "results" / "cue_gaps" / folder / "summary.json")
+        for env_id, row in summary["envs"].items():
+            rates = [f"{_ci(row['by_cue'][c] | {'rate': row['by_cue'][c]['gaming_rate']})} "
+                     f"{row['by_cue'][c]['gamed']}/{row['by_cue'][c]['n']}"
+                     for c in ("trained", "rated", "unmonitored")]
+            gaps = [f"{100 * g['diff']:+.1f} [{100 * g['ci95'][0]:+.1f}, {100 * g['ci95'][1]:+.1f}]"
+                    f" p={g['p_shuffled_cues']:.2f}"
+                    for g in (row["cue_gap"][k] for k in ("rated - trained", "unmonitored - trained",
+                                                          "unmonitored - rated"))]
+            lines.append(f"| {label} | {env_id.split('/')[-1]} | " + " | ".join(rates + gaps) + " |")
+    return "\n".join(lines) + "\n"
+
+
 TABLES = {"maze_checkpoints": maze_checkpoints, "decision_squares": decision_squares,
           "maze_analysis": maze_analysis, "bench_default": bench_default,
           "maze_paper": maze_paper, "helpful_eval": helpful_eval,
           "subterfuge_matrix": subterfuge_matrix,
           "subterfuge_run1": subterfuge_run1, "lm_executor": lm_executor,
-          "rm_bias_experiment": rm_bias_experiment, "rm_bias_per_bias": rm_bias_per_bias}
+          "rm_bias_experiment": rm_bias_experiment, "rm_bias_per_bias": rm_bias_per_bias,
+          "cue_gaps": cue_gaps}
 
 
 def render(text: str) -> str:
