@@ -76,12 +76,13 @@ def bench_spec(model: str, backend: str, base_url: str | None, max_batch: int,
 
     opts: dict[str, Any] = {}
     if (Path(model) / DONE).is_file():
-        if backend == "llama.cpp":  # exported to GGUF once, here, then served as Q8_0
-            from specgym.agents.lm.gguf_export import saved_model_gguf
+        if backend == "llama.cpp":  # the curriculum's spec: exported to GGUF once, Q8_0
+            from dataclasses import replace
 
-            return BackendSpec(str(saved_model_gguf(model)), backend="llama.cpp",
-                               max_batch=max_batch, threads=threads,
-                               options={"requantize": "q8_0", "context_tokens": 4096})
+            from specgym.agents.lm.train.common import backend_spec
+
+            spec = backend_spec(model, "llama.cpp", max_batch, threads)
+            return replace(spec, options={**spec.options, "context_tokens": 4096})
     elif resolve_backend(parse_model_spec(model, base_url), backend) == "llama.cpp":
         opts["context_tokens"] = 4096
     return BackendSpec(str(model), backend=backend, base_url=base_url, max_batch=max_batch,
