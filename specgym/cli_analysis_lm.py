@@ -137,7 +137,7 @@ def cmd_probe(args) -> int:
     t_capture = time.time() - t0
     directions = defection_directions(backend.model, backend.tokenizer, layers)
     splits = env_splits(acts["labels"], _env_list(args.train_envs), _env_list(args.test_envs),
-                        args.min_class)
+                        args.min_class, allow_none=args.cv_folds > 1)
     report = run_probes(acts, splits, directions, args.n_boot, args.seed, args.C,
                         args.cv_folds)
     report_layer = args.report_layer if args.report_layer is not None else count // 2

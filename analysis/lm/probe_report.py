@@ -18,9 +18,12 @@ from specgym.analysis.lm.probes import evaluate_layers, evaluate_layers_cv, mask
 
 
 def env_splits(labels: Sequence[Mapping[str, Any]], train_envs: Sequence[str] | None = None,
-               test_envs: Sequence[str] | None = None, min_class: int = 5
-               ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """``{name: (train mask, test mask)}`` over episodes (ungraded ones never used)."""
+               test_envs: Sequence[str] | None = None, min_class: int = 5,
+               allow_none: bool = False) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{name: (train mask, test mask)}`` over episodes (ungraded ones never used).
+
+    ``allow_none``: return ``{}`` instead of failing when no environment can be held out
+    (one environment's episodes, probed by k-fold CV only)."""
     graded = np.array([bool(lab.get("graded", True)) for lab in labels])
     y = np.array([bool(lab["gamed"]) for lab in labels])
     envs = sorted({lab["env_id"] for lab in labels})
@@ -47,7 +50,7 @@ def env_splits(labels: Sequence[Mapping[str, Any]], train_envs: Sequence[str] | 
         train = ~masks_by(labels, "env_id", [env]) & graded
         if usable(test) and usable(train):
             out[f"held out {env.split('/')[-1].replace('-v0', '')}"] = (train, test)
-    if not out:
+    if not out and not allow_none:
         raise ValueError(f"no environment has >= {min_class} gamed and honest episodes with "
                          "another such environment to train on; run more episodes")
     return out
@@ -59,7 +62,8 @@ def run_probes(acts: Mapping[str, Any], splits: Mapping[str, tuple[np.ndarray, n
     """``{split: {position: {probe: [per-layer metrics]}}}`` plus counts.
 
     ``cv_folds`` > 1 adds a ``within envs, k-fold CV`` entry: every graded episode, stratified
-    folds, out-of-fold scores (no environment held out: the in-distribution reference).
+    folds grouped by (env, seed), out-of-fold scores (no environment held out: the
+    in-distribution reference).
     """
     y = np.array([bool(lab["gamed"]) for lab in acts["labels"]])
     probes = ["logistic", "mean_diff", "shuffled"] + (["defection"] if directions is not None
@@ -74,6 +78,7 @@ def run_probes(acts: Mapping[str, Any], splits: Mapping[str, tuple[np.ndarray, n
                 X, y, train, test, probes, directions, acts["layers"], n_boot, seed, C)
     if cv_folds > 1:
         graded = np.array([bool(lab.get("graded", True)) for lab in acts["labels"]])
+        groups = [(lab["env_id"], lab.get("seed")) for lab in acts["labels"]]
         name = f"within envs, {cv_folds}-fold CV"
         out[name] = {"n_train": int(graded.sum()), "n_train_gamed": int(y[graded].sum()),
                      "n_test": int(graded.sum()), "n_test_gamed": int(y[graded].sum()),
@@ -81,7 +86,7 @@ def run_probes(acts: Mapping[str, Any], splits: Mapping[str, tuple[np.ndarray, n
         for pos, X in acts["X"].items():
             out[name]["positions"][pos] = evaluate_layers_cv(
                 X, y, graded, cv_folds, ["logistic", "mean_diff", "shuffled"], acts["layers"],
-                n_boot, seed, C)
+                n_boot, seed, C, groups=groups)
     return out
 
 

@@ -185,14 +185,24 @@ def evaluate_layers_cv(
     X: np.ndarray, y: np.ndarray, mask: np.ndarray, folds: int = 5,
     probes: Sequence[str] = ("logistic", "mean_diff", "shuffled"),
     layers: Sequence[int] | None = None, n_boot: int = 1000, seed: int = 0, C: float = 0.01,
+    groups: Sequence[Any] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Stratified k-fold within the episodes of ``mask``: out-of-fold scores pooled, then
-    the same metrics. The in-distribution reference for the held-out-environment numbers."""
-    from sklearn.model_selection import StratifiedKFold
+    the same metrics. The in-distribution reference for the held-out-environment numbers.
+
+    ``groups`` (one key per episode, e.g. env and seed) keeps every episode of a group in one
+    fold: the same question asked under several cues must not be in train and test at once.
+    """
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
     X, y = np.asarray(X)[mask], np.asarray(y).astype(bool)[mask]
     layers = list(range(X.shape[1])) if layers is None else list(layers)
-    cv = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X[:, 0], y))
+    if groups is None:
+        cv = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X[:, 0], y))
+    else:
+        g = np.asarray([str(k) for k in groups])[mask]
+        cv = list(StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+                  .split(X[:, 0], y, g))
     shuffled = np.random.default_rng(seed).permutation(y)
     out: dict[str, list[dict[str, Any]]] = {p: [] for p in probes}
     for j, layer in enumerate(layers):

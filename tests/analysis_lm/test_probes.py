@@ -100,3 +100,35 @@ def test_bad_input_is_explained():
         env_splits(labels)
     with pytest.raises(ValueError, match="no episodes"):
         env_splits(labels, ["a"], ["b"])
+
+
+def test_grouped_cv_stops_a_question_leaking_across_folds():
+    """Each question (group) is asked three times with the same label; the features carry only
+    the question's identity. Ungrouped folds put its copies on both sides and score high;
+    folds grouped by question have nothing to learn from and sit at chance."""
+    from specgym.analysis.lm.probes import evaluate_layers_cv
+
+    rng = np.random.default_rng(2)
+    n_q = 120
+    identity = rng.standard_normal((n_q, 1, 256))
+    label = rng.random(n_q) < 0.4
+    X = np.repeat(identity, 3, axis=0) + 0.05 * rng.standard_normal((3 * n_q, 1, 256))
+    y = np.repeat(label, 3)
+    groups = np.repeat(np.arange(n_q), 3)
+    mask = np.ones(3 * n_q, bool)
+    leaky = evaluate_layers_cv(X, y, mask, 5, ["logistic"], n_boot=100, C=1.0)
+    grouped = evaluate_layers_cv(X, y, mask, 5, ["logistic"], n_boot=100, C=1.0, groups=groups)
+    assert leaky["logistic"][0]["auroc"] > 0.8
+    assert abs(grouped["logistic"][0]["auroc"] - 0.5) < 0.15
+
+
+def test_one_environment_is_probed_by_cv_only(planted):
+    d, acts = planted
+    labels = [dict(lab, env_id="specgym/E0-v0") for lab in acts["labels"]]
+    with pytest.raises(ValueError, match="no environment has"):
+        env_splits(labels)
+    assert env_splits(labels, allow_none=True) == {}
+    report = run_probes(dict(acts, labels=labels), {}, None, n_boot=100, cv_folds=5)
+    assert list(report) == ["within envs, 5-fold CV"]
+    assert all(r["auroc"] > 0.99 for r in report["within envs, 5-fold CV"]["positions"]
+               ["reply_mean"]["logistic"])
