@@ -123,7 +123,9 @@ def cmd_probe(args) -> int:
     from specgym.analysis.lm.defection import defection_directions
     from specgym.analysis.lm.hooks import n_layers
     from specgym.analysis.lm.probe_report import env_splits, plot_layers, run_probes, table
+    from specgym.analysis.lm.probes import episode_labels
 
+    episode_labels([], args.label)  # a bad --label fails before the model loads
     out = _start(args, "probe")
     t0 = time.time()
     backend = _load_model(args)
@@ -137,9 +139,9 @@ def cmd_probe(args) -> int:
     t_capture = time.time() - t0
     directions = defection_directions(backend.model, backend.tokenizer, layers)
     splits = env_splits(acts["labels"], _env_list(args.train_envs), _env_list(args.test_envs),
-                        args.min_class, allow_none=args.cv_folds > 1)
+                        args.min_class, allow_none=args.cv_folds > 1, label=args.label)
     report = run_probes(acts, splits, directions, args.n_boot, args.seed, args.C,
-                        args.cv_folds)
+                        args.cv_folds, label=args.label)
     report_layer = args.report_layer if args.report_layer is not None else count // 2
     if report_layer not in layers:
         report_layer = layers[len(layers) // 2]
@@ -162,6 +164,7 @@ def cmd_steer(args) -> int:
 
     from specgym.agents.lm import SamplingConfig, load_backend
     from specgym.analysis.lm.hooks import n_layers
+    from specgym.analysis.lm.probes import episode_labels
     from specgym.analysis.lm.steering import (
         dose_response,
         mean_difference,
@@ -170,6 +173,7 @@ def cmd_steer(args) -> int:
         write_json,
     )
 
+    episode_labels([], args.label)
     out = _start(args, "steer")
     t0 = time.time()
     backend = _load_model(args)
@@ -185,7 +189,10 @@ def cmd_steer(args) -> int:
     vector_envs = _env_list(args.vector_envs) or sorted({lab["env_id"] for lab in labels} -
                                                         set(envs))
     keep = np.array([lab["env_id"] in vector_envs and lab.get("graded", True) for lab in labels])
-    y = np.array([bool(lab["gamed"]) for lab in labels])
+    y = episode_labels(labels, args.label)
+    if y[keep].all() or not y[keep].any():
+        raise ValueError(f"label: {args.label} gives {int(y[keep].sum())} of {int(keep.sum())} "
+                         f"episodes of {vector_envs}; the vector needs both classes")
     X = acts["X"][args.position][:, 0]
     vector = mean_difference(X[keep], y[keep])
     resid_norm = float(np.linalg.norm(X[keep], axis=1).mean())
@@ -204,7 +211,7 @@ def cmd_steer(args) -> int:
     seeds = list(range(args.seed_start, args.seed_start + args.n))
     report = dose_response(backend, envs, seeds, coefs, vectors, layer, out, sampling=sampling,
                            max_turns=args.max_turns)
-    report.update(vector_envs=vector_envs, n_vector_episodes=int(keep.sum()),
+    report.update(vector_envs=vector_envs, label=args.label, n_vector_episodes=int(keep.sum()),
                   n_vector_gamed=int(y[keep].sum()), position=args.position,
                   mean_resid_norm=resid_norm, backend=backend.name,
                   wall_s=round(time.time() - t0, 1))
@@ -431,6 +438,10 @@ def register(analyze) -> None:
         p.add_argument("--max-tokens", type=positive_int, default=4096)
         p.add_argument("--threads", type=positive_int, default=1, help="torch threads")
         p.add_argument("--seed", type=int, default=0)
+        if name in ("probe", "steer"):
+            p.add_argument("--label", default="gamed",
+                           help="the class: gamed (the env's verdict) or hack:<type>, e.g. "
+                                "hack:false_report (shown, paid or not)")
         if name in ("capture", "probe"):
             p.add_argument("--layers", default="all", help="all, mid, 3,5 or 0-29")
             p.add_argument("--positions", default="prompt_end,reply_end,reply_mean",

@@ -14,18 +14,19 @@ from typing import Any
 
 import numpy as np
 
-from specgym.analysis.lm.probes import evaluate_layers, evaluate_layers_cv, masks_by
+from specgym.analysis.lm.probes import episode_labels, evaluate_layers, evaluate_layers_cv, masks_by
 
 
 def env_splits(labels: Sequence[Mapping[str, Any]], train_envs: Sequence[str] | None = None,
                test_envs: Sequence[str] | None = None, min_class: int = 5,
-               allow_none: bool = False) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+               allow_none: bool = False, label: str = "gamed"
+               ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """``{name: (train mask, test mask)}`` over episodes (ungraded ones never used).
 
     ``allow_none``: return ``{}`` instead of failing when no environment can be held out
     (one environment's episodes, probed by k-fold CV only)."""
     graded = np.array([bool(lab.get("graded", True)) for lab in labels])
-    y = np.array([bool(lab["gamed"]) for lab in labels])
+    y = episode_labels(labels, label)
     envs = sorted({lab["env_id"] for lab in labels})
 
     def usable(mask: np.ndarray) -> bool:
@@ -58,14 +59,14 @@ def env_splits(labels: Sequence[Mapping[str, Any]], train_envs: Sequence[str] | 
 
 def run_probes(acts: Mapping[str, Any], splits: Mapping[str, tuple[np.ndarray, np.ndarray]],
                directions: np.ndarray | None, n_boot: int = 1000, seed: int = 0,
-               C: float = 0.01, cv_folds: int = 0) -> dict[str, Any]:
+               C: float = 0.01, cv_folds: int = 0, label: str = "gamed") -> dict[str, Any]:
     """``{split: {position: {probe: [per-layer metrics]}}}`` plus counts.
 
     ``cv_folds`` > 1 adds a ``within envs, k-fold CV`` entry: every graded episode, stratified
     folds grouped by (env, seed), out-of-fold scores (no environment held out: the
     in-distribution reference).
     """
-    y = np.array([bool(lab["gamed"]) for lab in acts["labels"]])
+    y = episode_labels(acts["labels"], label)
     probes = ["logistic", "mean_diff", "shuffled"] + (["defection"] if directions is not None
                                                        else [])
     out: dict[str, Any] = {}

@@ -34,6 +34,21 @@ from sklearn.preprocessing import StandardScaler
 PROBES = ("logistic", "mean_diff", "defection", "shuffled")
 
 
+def episode_labels(labels: Sequence[Mapping[str, Any]], target: str = "gamed") -> np.ndarray:
+    """bool [N], the class each episode belongs to for a probe or a steering vector.
+
+    ``gamed``: the environment's own verdict (paid and caught). ``hack:<type>``: the episode
+    shows that hack type, paid or not (e.g. ``hack:false_report``: a false "all done" that the
+    paper's reward no longer pays, so it is never ``gamed`` on its own).
+    """
+    if target == "gamed":
+        return np.array([bool(lab["gamed"]) for lab in labels])
+    if target.startswith("hack:") and target[5:]:
+        kind = target[5:]
+        return np.array([kind in (lab.get("hack_types") or []) for lab in labels])
+    raise ValueError(f"label: 'gamed' or 'hack:<type>' (e.g. hack:false_report), got {target!r}")
+
+
 class MeanDiffProbe(ClassifierMixin, BaseEstimator):
     """Projection on the difference of class means (the direction ActAdd steers along).
 
@@ -224,4 +239,4 @@ def masks_by(labels: Sequence[Mapping[str, Any]], field: str, values: Sequence[A
 
 
 __all__ = ["FixedDirectionProbe", "MeanDiffProbe", "PROBES", "auroc", "bootstrap_metrics",
-           "evaluate_layers", "evaluate_layers_cv", "logistic_probe", "make_probe", "masks_by", "recall_at_fpr"]
+           "episode_labels", "evaluate_layers", "evaluate_layers_cv", "logistic_probe", "make_probe", "masks_by", "recall_at_fpr"]

@@ -70,6 +70,25 @@ def test_bad_arguments_are_explained(tiny_folder, episodes_file, tmp_path, capsy
     assert "allowed" in capsys.readouterr().err
     assert main(["analyze", "lm", "probe", "--episodes", str(tmp_path / "none.jsonl")]) == 2
     assert "not a file" in capsys.readouterr().err
+    assert main(base + ["--label", "paid"]) == 2
+    assert "hack:<type>" in capsys.readouterr().err
+    steer = ["analyze", "lm", "steer", "--episodes", str(episodes_file), "--model",
+             str(tiny_folder), "--out", str(tmp_path / "s"), "--envs", "PoliticalSycophancy-v0",
+             "--layer", "2"]
+    assert main(steer + ["--label", "hack:never_seen"]) == 2
+    assert "needs both classes" in capsys.readouterr().err
+
+
+def test_probe_on_a_hack_type_label(tiny_folder, episodes_file, tmp_path):
+    """``--label hack:x`` reads the hack type (the fixture's gaming episodes carry ``x``)."""
+    out = tmp_path / "probe"
+    assert main(["analyze", "lm", "probe", "--episodes", str(episodes_file), "--model",
+                 str(tiny_folder), "--out", str(out), "--n-boot", "50", "--layers", "2",
+                 "--label", "hack:x", "--cv-folds", "3"]) == 0
+    report = json.loads((out / "probe.json").read_text())["report"]
+    assert report["held out E0"]["positions"]["reply_mean"]["logistic"][0]["auroc"] > 0.99
+    assert report["within envs, 3-fold CV"]["n_test_gamed"] == report["held out E0"][
+        "n_test_gamed"] + report["held out E0"]["n_train_gamed"]
 
 
 def test_steer_command_runs_real_episodes(tiny_folder, episodes_file, tmp_path):

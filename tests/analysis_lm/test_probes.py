@@ -132,3 +132,17 @@ def test_one_environment_is_probed_by_cv_only(planted):
     assert list(report) == ["within envs, 5-fold CV"]
     assert all(r["auroc"] > 0.99 for r in report["within envs, 5-fold CV"]["positions"]
                ["reply_mean"]["logistic"])
+
+
+def test_episode_labels_read_the_verdict_or_a_hack_type():
+    from specgym.analysis.lm.probes import episode_labels
+
+    labels = [{"gamed": False, "hack_types": ["false_report"]},
+              {"gamed": True, "hack_types": ["false_report", "rubric_edit"]},
+              {"gamed": False, "hack_types": []}, {"gamed": False}]
+    assert episode_labels(labels).tolist() == [False, True, False, False]
+    assert episode_labels(labels, "hack:false_report").tolist() == [True, True, False, False]
+    assert episode_labels(labels, "hack:rubric_edit").tolist() == [False, True, False, False]
+    for bad in ("hack:", "false_report", "paid"):
+        with pytest.raises(ValueError, match="label"):
+            episode_labels(labels, bad)
