@@ -289,13 +289,13 @@ def cmd_sae_features(args) -> int:
     """Rank a saved SAE's latents for gaming, then ablate the top ones during generation
     against frequency-matched random latents and no edit."""
     import numpy as np
-    from sklearn.model_selection import train_test_split
 
     from specgym.agents.lm import SamplingConfig
     from specgym.analysis.lm.sae import replayed
     from specgym.analysis.lm.sae_features import (
         ablation_experiment,
         episode_latents,
+        held_out_mask,
         load_sae,
         matched_random_latents,
         plot_report,
@@ -322,9 +322,8 @@ def cmd_sae_features(args) -> int:
     backend = _load_model(args)
     eps = replayed(backend.tokenizer, records, args.max_tokens)
     y = np.array([bool(e.labels["gamed"]) for e in eps])
-    _, held = train_test_split(np.arange(len(eps)), test_size=args.test_fraction, stratify=y,
-                               random_state=args.seed)
-    test = np.isin(np.arange(len(eps)), held)
+    test = held_out_mask(y, [(e.labels["env_id"], e.labels.get("seed")) for e in eps],
+                         args.test_fraction, args.seed)
     Z = episode_latents(backend.model, sae, eps, layer, args.pool)
     top = rank_latents(Z[~test], y[~test], Z[test], y[test], top=args.top)
     gaming = [r["latent"] for r in top if r["sign"] > 0][:args.ablate]

@@ -102,6 +102,25 @@ def latent_auroc(Z: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (ranks[y].sum(0) - n1 * (n1 + 1) / 2) / (n1 * n0)
 
 
+def held_out_mask(y: np.ndarray, groups: Sequence[Any], test_fraction: float, seed: int
+                  ) -> np.ndarray:
+    """bool [N]: the held-out episodes, stratified by label. When a group (env, seed) holds
+    several episodes (one question under several context cues, several samples), the whole
+    group goes to one side, so a latent cannot rank high by recognising the question; with
+    one episode per group the split is plain stratified, as it always was."""
+    from sklearn.model_selection import StratifiedGroupKFold, train_test_split
+
+    idx = np.arange(len(y))
+    keys = [str(g) for g in groups]
+    if len(set(keys)) == len(keys):
+        _, held = train_test_split(idx, test_size=test_fraction, stratify=y, random_state=seed)
+    else:
+        folds = max(2, round(1 / test_fraction))
+        _, held = next(StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+                       .split(idx, y, keys))
+    return np.isin(idx, held)
+
+
 def rank_latents(Z_train: np.ndarray, y_train: np.ndarray, Z_test: np.ndarray, y_test: np.ndarray,
                  top: int = 16) -> list[dict[str, Any]]:
     """The ``top`` latents most separating on the training split (by |AUROC - 0.5|, among
@@ -264,6 +283,6 @@ def plot_report(report: dict[str, Any], path: str | Path) -> Path:
     return Path(path)
 
 
-__all__ = ["POOLS", "ablation_experiment", "chosen_latents", "dense_latents", "edit_latents", "episode_latents",
+__all__ = ["POOLS", "ablation_experiment", "held_out_mask", "chosen_latents", "dense_latents", "edit_latents", "episode_latents",
            "latent_auroc", "load_sae", "matched_random_latents", "plot_report", "random_live_latents", "rank_latents",
            "report_markdown"]
