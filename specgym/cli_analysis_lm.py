@@ -440,8 +440,8 @@ def register(analyze) -> None:
         p.add_argument("--seed", type=int, default=0)
         if name in ("probe", "steer"):
             p.add_argument("--label", default="gamed",
-                           help="the class: gamed (the env's verdict) or hack:<type>, e.g. "
-                                "hack:false_report (shown, paid or not)")
+                           help="the class: gamed (the env's verdict) or hack:<type>[,<type>...]"
+                                ", e.g. hack:false_report (shown, paid or not)")
         if name in ("capture", "probe"):
             p.add_argument("--layers", default="all", help="all, mid, 3,5 or 0-29")
             p.add_argument("--positions", default="prompt_end,reply_end,reply_mean",

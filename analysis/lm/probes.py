@@ -37,16 +37,17 @@ PROBES = ("logistic", "mean_diff", "defection", "shuffled")
 def episode_labels(labels: Sequence[Mapping[str, Any]], target: str = "gamed") -> np.ndarray:
     """bool [N], the class each episode belongs to for a probe or a steering vector.
 
-    ``gamed``: the environment's own verdict (paid and caught). ``hack:<type>``: the episode
-    shows that hack type, paid or not (e.g. ``hack:false_report``: a false "all done" that the
-    paper's reward no longer pays, so it is never ``gamed`` on its own).
+    ``gamed``: the environment's own verdict (paid and caught). ``hack:<type>[,<type>...]``:
+    the episode shows any of those hack types, paid or not (e.g. ``hack:false_report``: a false
+    "all done" that the paper's reward no longer pays, so it is never ``gamed`` on its own).
     """
     if target == "gamed":
         return np.array([bool(lab["gamed"]) for lab in labels])
-    if target.startswith("hack:") and target[5:]:
-        kind = target[5:]
-        return np.array([kind in (lab.get("hack_types") or []) for lab in labels])
-    raise ValueError(f"label: 'gamed' or 'hack:<type>' (e.g. hack:false_report), got {target!r}")
+    kinds = set(target[5:].split(",")) if target.startswith("hack:") else set()
+    if kinds and "" not in kinds:
+        return np.array([bool(kinds & set(lab.get("hack_types") or [])) for lab in labels])
+    raise ValueError(f"label: 'gamed' or 'hack:<type>[,<type>...]' (e.g. hack:false_report), "
+                     f"got {target!r}")
 
 
 class MeanDiffProbe(ClassifierMixin, BaseEstimator):

@@ -143,6 +143,8 @@ def test_episode_labels_read_the_verdict_or_a_hack_type():
     assert episode_labels(labels).tolist() == [False, True, False, False]
     assert episode_labels(labels, "hack:false_report").tolist() == [True, True, False, False]
     assert episode_labels(labels, "hack:rubric_edit").tolist() == [False, True, False, False]
-    for bad in ("hack:", "false_report", "paid"):
+    assert episode_labels(labels + [{"gamed": True, "hack_types": ["sycophancy"]}],
+                          "hack:false_report,sycophancy").tolist() == [True, True, False, False, True]
+    for bad in ("hack:", "false_report", "paid", "hack:a,"):
         with pytest.raises(ValueError, match="label"):
             episode_labels(labels, bad)
