@@ -311,7 +311,7 @@ def cmd_sae_features(args) -> int:
         raise ValueError(f"test-fraction: must be between 0 and 1, got {args.test_fraction}")
     out = _start(args, "sae-features")
     t0 = time.time()
-    sae, layer = load_sae(args.sae, model=args.model)
+    sae, layer = load_sae(args.sae, model=args.model, finetune_ok=args.sae_on_finetune)
     rank_envs = _env_list(args.rank_envs)
     records = [r for r in _records(args.episodes) if r.get("graded", True)
                and (not rank_envs or r["env_id"] in rank_envs)]
@@ -324,6 +324,7 @@ def cmd_sae_features(args) -> int:
     y = np.array([bool(e.labels["gamed"]) for e in eps])
     test = held_out_mask(y, [(e.labels["env_id"], e.labels.get("seed")) for e in eps],
                          args.test_fraction, args.seed)
+    fit = _sae_fit(backend.model, sae, layer, eps, args.loss_episodes, args.seed)
     Z = episode_latents(backend.model, sae, eps, layer, args.pool)
     top = rank_latents(Z[~test], y[~test], Z[test], y[test], top=args.top)
     gaming = [r["latent"] for r in top if r["sign"] > 0][:args.ablate]
@@ -343,7 +344,7 @@ def cmd_sae_features(args) -> int:
               "n_held_out_episodes": int(test.sum()), "n_gamed": int(y.sum()),
               "rank_envs": sorted({e.labels["env_id"] for e in eps}),
               "top_latents": top, "ablated": gaming, "random_control": control,
-              "ablation": ablation, "wall_s": round(time.time() - t0, 1)}
+              "ablation": ablation, "sae_fit": fit, "wall_s": round(time.time() - t0, 1)}
     write_json(out / "sae_features.json", report)
     plot_report(report, out / "sae_features.png")
     table = report_markdown(report)
@@ -351,6 +352,19 @@ def cmd_sae_features(args) -> int:
     print(table)
     print(f"wrote {out}/sae_features.json, .md, .png ({time.time() - t0:.0f} s)")
     return 0
+
+
+def _sae_fit(model, sae, layer: int, eps, n: int, seed: int) -> dict:
+    """How well the SAE fits this model's layer on ``n`` of the episodes (explained variance,
+    L0, loss recovered): the check that matters when it was trained on another model."""
+    import numpy as np
+
+    from specgym.analysis.lm.sae import loss_recovered, reconstruction_metrics, token_activations
+
+    some = [eps[i] for i in np.random.default_rng(seed).permutation(len(eps))[:n]]
+    acts = token_activations(model, some, layer, per_episode=256, seed=seed)
+    return {"n_episodes": len(some), **reconstruction_metrics(sae, acts),
+            **loss_recovered(model, some, layer, sae, acts.mean(0))}
 
 
 def _int_list(text: str, field: str) -> list[int]:
@@ -488,6 +502,12 @@ def register(analyze) -> None:
             p.add_argument("--loss-episodes", type=positive_int, default=16)
         if name == "sae-features":
             p.add_argument("--sae", required=True, help="sae.pt from `analyze lm sae` (its layer is used)")
+            p.add_argument("--sae-on-finetune", action="store_true",
+                           help="allow --model to be an adapter over the SAE's model (its fit "
+                                "on this model is measured and reported)")
+            p.add_argument("--loss-episodes", type=positive_int, default=16,
+                           help="episodes the SAE's fit (explained variance, loss recovered) "
+                                "is measured on")
             p.add_argument("--pool", default="reply_mean", choices=["reply_mean", "prompt_end", "reply_end"])
             p.add_argument("--test-fraction", type=float, default=0.3,
                            help="episodes held out from the ranking to re-measure AUROC")

@@ -41,17 +41,36 @@ from specgym.analysis.lm.replay import Replayed
 POOLS = ("reply_mean", "prompt_end", "reply_end")
 
 
-def load_sae(path: str | Path, model: str | None = None) -> tuple[Any, int]:
+def root_model(model: str | Path) -> str:
+    """The model at the bottom of an adapter chain: a trained folder's base, followed through
+    the shipped named adapters (curriculum stage 1 -> helpful -> default)."""
+    from specgym.agents.lm.adapters import NAMED_ADAPTERS
+    from specgym.agents.lm.train.common import adapter_root
+
+    name = adapter_root(model)
+    while name in NAMED_ADAPTERS:
+        name = NAMED_ADAPTERS[name].base
+    return name
+
+
+def load_sae(path: str | Path, model: str | None = None, finetune_ok: bool = False
+             ) -> tuple[Any, int]:
     """The SAE that `specgym analyze lm sae` saved (``sae.pt``), in float32, and its layer.
-    ``model``: the model spec it will read; refused if the file names another one."""
+    ``model``: the model spec it will read; refused if the file names another one, unless
+    ``finetune_ok`` and ``model`` is an adapter over the SAE's own model (SAEs mostly transfer
+    to fine-tunes of their model, but the caller should measure how well)."""
     from sparsify import SparseCoder, SparseCoderConfig
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"--sae: no file {str(path)!r} (write one with `specgym analyze lm sae`)")
     blob = torch.load(str(path), map_location="cpu", weights_only=False)
-    if model is not None and blob.get("model") not in (None, model):
-        raise ValueError(f"--sae {str(path)!r} was trained on model {blob['model']!r}, not {model!r}")
+    trained_on = blob.get("model")
+    if model is not None and trained_on not in (None, model):
+        if not (finetune_ok and root_model(model) == root_model(trained_on)):
+            raise ValueError(f"--sae {str(path)!r} was trained on model {trained_on!r}, not "
+                             f"{model!r}" + ("" if finetune_ok else "; --sae-on-finetune applies "
+                                             "it to an adapter over that model"))
     sae = SparseCoder(blob["d_in"], SparseCoderConfig(**blob["cfg"]), device="cpu")
     sae.load_state_dict({k: v.float() for k, v in blob["state_dict"].items()})
     return sae.eval(), int(blob["layer"])
@@ -283,6 +302,6 @@ def plot_report(report: dict[str, Any], path: str | Path) -> Path:
     return Path(path)
 
 
-__all__ = ["POOLS", "ablation_experiment", "held_out_mask", "chosen_latents", "dense_latents", "edit_latents", "episode_latents",
+__all__ = ["POOLS", "ablation_experiment", "held_out_mask", "root_model", "chosen_latents", "dense_latents", "edit_latents", "episode_latents",
            "latent_auroc", "load_sae", "matched_random_latents", "plot_report", "random_live_latents", "rank_latents",
            "report_markdown"]

@@ -121,7 +121,8 @@ def test_sae_command(tiny_folder, episodes_file, tmp_path):
     assert (out / "sae.pt").is_file()
 
 
-def test_sae_features_command_ranks_and_ablates_in_real_episodes(tiny_folder, episodes_file, tmp_path):
+def test_sae_features_command_ranks_and_ablates_in_real_episodes(tiny_folder, episodes_file, tmp_path,
+                                                                   capsys):
     """The SAE trained above (on episodes whose gaming words carry a planted direction) has
     latents that separate gaming on held-out episodes; the ablation plays real episodes under
     every condition and resumes."""
@@ -153,6 +154,22 @@ def test_sae_features_command_ranks_and_ablates_in_real_episodes(tiny_folder, ep
     assert main(args + ["--amplify", "5"]) == 0  # another edit: a new file, not the old episodes
     assert len(list((out / "conditions").glob("amplify_top-*.jsonl"))) == 2
     assert main(args + ["--test-fraction", "1.5"]) == 2
+    fit = rep["sae_fit"]
+    assert fit["n_episodes"] == 16 and fit["l0"] <= 8 + 1e-6 and fit["ce_sae"] > 0
+    # a fine-tune of the SAE's model (a LoRA folder over it) only with --sae-on-finetune
+    from peft import LoraConfig, get_peft_model
+
+    from specgym.agents.lm.train.common import load_model, save_model
+
+    base = load_model(str(tiny_folder))
+    tuned = save_model(get_peft_model(base.model, LoraConfig(r=4, target_modules=["q_proj"])),
+                       base.tokenizer, tmp_path / "tuned", base=str(tiny_folder))
+    other = [a if a != str(tiny_folder) else str(tuned) for a in args]
+    other[other.index("--out") + 1] = str(tmp_path / "tuned_features")
+    assert main(other) == 2
+    assert "--sae-on-finetune" in capsys.readouterr().err
+    assert main(other + ["--sae-on-finetune"]) == 0
+    assert "sae_fit" in json.loads((tmp_path / "tuned_features" / "sae_features.json").read_text())
 
 
 @pytest.mark.parametrize("command", ["capture", "probe", "steer", "sae", "sae-features"])
