@@ -210,10 +210,11 @@ def matched_random_latents(freq: np.ndarray, chosen: Sequence[int], seed: int,
 
 def ablation_experiment(backend: Any, sae: Any, layer: int, conditions: dict[str, dict[str, Any]],
                         env_ids: Sequence[str], seeds: Sequence[int], out_dir: str | Path, *,
-                        sampling: Any, max_turns: int | None = 1) -> dict[str, Any]:
+                        sampling: Any, max_turns: int | None = 1, model: str = ""
+                        ) -> dict[str, Any]:
     """Run ``env_ids`` x ``seeds`` under each condition ({name: {latents, scale, clamp}}; the
     first is the reference), resumable per condition in ``<out>/conditions/<name>-<key>.jsonl``
-    (``key``: a hash of everything that decides the episodes)."""
+    (``key``: a hash of everything that decides the episodes, ``model`` included)."""
     import dataclasses
     import hashlib
     import json
@@ -232,8 +233,8 @@ def ablation_experiment(backend: Any, sae: Any, layer: int, conditions: dict[str
         # the file is named by everything that decides its episodes, so a rerun with another
         # SAE, layer, latent set, edit or sampling never resumes from stale ones
         key = json.dumps([weights, layer, sorted(cond.get("latents", [])), cond.get("scale", 0.0),
-                          cond.get("clamp"), max_turns, dataclasses.asdict(sampling)],
-                         sort_keys=True, default=str)
+                          cond.get("clamp"), max_turns, dataclasses.asdict(sampling)]
+                         + ([model] if model else []), sort_keys=True, default=str)
         path = out / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:10]}.jsonl"
         with edit_latents(backend.model, sae, layer, cond.get("latents", []),
                           cond.get("scale", 0.0), cond.get("clamp")):

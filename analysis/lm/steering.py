@@ -87,9 +87,13 @@ def summarize_point(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 def dose_response(
     backend: Any, env_ids: Sequence[str], seeds: Sequence[int], coefs: Sequence[float],
     vectors: Mapping[str, np.ndarray], layer: int, out_dir: str | Path, *, sampling: Any,
-    max_turns: int | None = 1, progress: bool = True,
+    max_turns: int | None = 1, progress: bool = True, model: str = "",
 ) -> dict[str, Any]:
-    """Run ``env_ids`` x ``seeds`` at every (vector, coef); summarize each point."""
+    """Run ``env_ids`` x ``seeds`` at every (vector, coef); summarize each point.
+
+    Each point's episodes go to ``<out>/points/<vector>_<coef>-<key>.jsonl``, ``key`` a hash of
+    everything that decides them (``model``, the backend, layer, the vector itself, sampling,
+    turns), so a rerun resumes its own points and never another run's."""
     from specgym.agents.lm.records import run_episodes
 
     out = Path(out_dir) / "points"
@@ -108,7 +112,7 @@ def dose_response(
                 if bar is not None:
                     bar.update(len(env_ids) * len(seeds))
                 continue
-            path = out / f"{name}_{coef:+g}.jsonl"
+            path = out / f"{name}_{coef:+g}-{_point_key(model, backend, layer, vec, coef, sampling, max_turns)}.jsonl"
             t0 = time.time()
             recs: list[dict[str, Any]] = []
             with steer(backend, layer, vec, coef):
@@ -128,6 +132,17 @@ def dose_response(
     return {"layer": layer, "coefs": list(coefs), "vectors": list(vectors),
             "norms": {k: float(np.linalg.norm(v)) for k, v in vectors.items()},
             "env_ids": list(env_ids), "n_seeds": len(seeds), "points": points}
+
+
+def _point_key(model: str, backend: Any, layer: int, vector: np.ndarray, coef: float,
+               sampling: Any, max_turns: int | None) -> str:
+    import dataclasses
+    import hashlib
+
+    digest = hashlib.sha256(np.asarray(vector, dtype=np.float32).tobytes()).hexdigest()[:12]
+    key = json.dumps([model, getattr(backend, "name", ""), layer, digest, coef, max_turns,
+                      dataclasses.asdict(sampling)], sort_keys=True, default=str)
+    return hashlib.sha256(key.encode()).hexdigest()[:10]
 
 
 def plot_dose_response(report: Mapping[str, Any], path: str | Path) -> Path:

@@ -103,10 +103,18 @@ def test_steer_command_runs_real_episodes(tiny_folder, episodes_file, tmp_path):
         "specgym/E0-v0", "specgym/E1-v0", "specgym/E2-v0"]
     assert report["norms"]["caa"] == pytest.approx(report["norms"]["random"], rel=1e-5)
     assert (out / "caa_control_vector.gguf").is_file() and (out / "steer.png").is_file()
-    lines = (out / "points" / "caa_+3.jsonl").read_text().splitlines()
+    (point,) = (out / "points").glob("caa_+3-*.jsonl")
+    lines = point.read_text().splitlines()
     assert len(lines) == 2 and json.loads(lines[0])["coef"] == 3.0
+    files = sorted((out / "points").iterdir())
     assert main(args) == 0  # resumes: nothing new is run
-    assert len((out / "points" / "caa_+3.jsonl").read_text().splitlines()) == 2
+    assert sorted((out / "points").iterdir()) == files
+    assert len(point.read_text().splitlines()) == 2
+    # another layer (so another vector) is another experiment: new files, the old ones kept
+    other = args + ["--cache", str(tmp_path / "acts_layer1")]
+    other[other.index("--layer") + 1] = "1"
+    assert main(other) == 0
+    assert len(list((out / "points").glob("caa_+3-*.jsonl"))) == 2
 
 
 def test_sae_command(tiny_folder, episodes_file, tmp_path):
