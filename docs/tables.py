@@ -315,10 +315,11 @@ def lm_steer() -> str:
 
 
 def lm_probe_bench() -> str:
-    """Per held-out split and position: each probe's AUROC [95% CI]; recall at 1% FPR, at
-    layer 15 (the grouped-CV entry, if present, is the last split)."""
+    """Per held-out split and position: each probe's AUROC [95% CI]; recall at 1% FPR, at the
+    run's report layer (15 here; the grouped-CV entry, if present, is the last split)."""
     probe = _load(ROOT / "docs" / "results" / "lm_analysis" / "probe48" / "probe.json")
     layers, names = probe["layers"], ("logistic", "mean_diff", "defection", "shuffled")
+    at = layers.index(probe["report_layer"])
     lines = ["| split (test n, gamed) | position | logistic | mean_diff | defection (label-free) "
              "| shuffled labels |", "|---|---|---|---|---|---|"]
     for split, rep in probe["report"].items():
@@ -328,7 +329,7 @@ def lm_probe_bench() -> str:
                 if name not in probes:
                     cells.append("-")
                     continue
-                r = probes[name][layers.index(15)]
+                r = probes[name][at]
                 cells.append(f"{_rate(r['auroc'], r['auroc_ci95'])}; "
                              f"{r['recall_at_1pct_fpr']:.2f}")
             label = split.replace("held out ", "")

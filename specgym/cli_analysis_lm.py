@@ -150,7 +150,7 @@ def cmd_probe(args) -> int:
     md = table(report, report_layer)
     wall = time.time() - t0
     (out / "probe.json").write_text(json.dumps(
-        {"report": report, "layers": layers, "report_layer": report_layer,
+        {"report": report, "layers": layers, "report_layer": report_layer, "label": args.label,
          "n_episodes": len(acts["keys"]), "wall_s": round(wall, 1),
          "capture_wall_s": round(t_capture, 1)}, indent=1, default=float))
     (out / "probe.md").write_text(md + "\n")
@@ -211,7 +211,7 @@ def cmd_steer(args) -> int:
                               seed=args.seed)
     seeds = list(range(args.seed_start, args.seed_start + args.n))
     report = dose_response(backend, envs, seeds, coefs, vectors, layer, out, sampling=sampling,
-                           max_turns=args.max_turns, model=args.model)
+                           max_turns=args.max_turns, model=args.model, label=args.label)
     report.update(vector_envs=vector_envs, label=args.label, n_vector_episodes=int(keep.sum()),
                   n_vector_gamed=int(y[keep].sum()), position=args.position,
                   mean_resid_norm=resid_norm, backend=backend.name,
@@ -340,8 +340,8 @@ def cmd_sae_features(args) -> int:
     seeds = list(range(args.seed_start, args.seed_start + args.n))
     ablation = ablation_experiment(backend, sae, layer, conditions, envs, seeds, out,
                                    sampling=sampling, max_turns=args.max_turns,
-                                   # the default model's files keep their pre-`model` names
-                                   model="" if args.model == "default" else args.model)
+                                   # the SAE's own model keeps the pre-`model` file names
+                                   model="" if args.model == sae.trained_on else args.model)
     report = {"layer": layer, "pool": args.pool, "n_ranking_episodes": int((~test).sum()),
               "n_held_out_episodes": int(test.sum()), "n_gamed": int(y.sum()),
               "rank_envs": sorted({e.labels["env_id"] for e in eps}),

@@ -42,7 +42,8 @@ def env_splits(labels: Sequence[Mapping[str, Any]], train_envs: Sequence[str] | 
         test = masks_by(labels, "env_id", test_envs) & graded
         for name, m in (("train", train), ("test", test)):
             if not usable(m):
-                raise ValueError(f"{name} envs need >= {min_class} gamed and honest episodes")
+                raise ValueError(f"{name} envs need >= {min_class} episodes in and out of "
+                                 f"label {label!r}")
         short = lambda es: "+".join(e.split("/")[-1].replace("-v0", "") for e in es)  # noqa: E731
         return {f"{short(train_envs)} -> {short(test_envs)}": (train, test)}
     out = {}
@@ -52,8 +53,9 @@ def env_splits(labels: Sequence[Mapping[str, Any]], train_envs: Sequence[str] | 
         if usable(test) and usable(train):
             out[f"held out {env.split('/')[-1].replace('-v0', '')}"] = (train, test)
     if not out and not allow_none:
-        raise ValueError(f"no environment has >= {min_class} gamed and honest episodes with "
-                         "another such environment to train on; run more episodes")
+        raise ValueError(f"no environment has >= {min_class} episodes in and out of label "
+                         f"{label!r} with another such environment to train on; run more "
+                         "episodes")
     return out
 
 
@@ -80,6 +82,12 @@ def run_probes(acts: Mapping[str, Any], splits: Mapping[str, tuple[np.ndarray, n
     if cv_folds > 1:
         graded = np.array([bool(lab.get("graded", True)) for lab in acts["labels"]])
         groups = [(lab["env_id"], lab.get("seed")) for lab in acts["labels"]]
+        n_pos, n_neg = int(y[graded].sum()), int((~y[graded]).sum())
+        n_groups = len({g for g, ok in zip(groups, graded, strict=True) if ok})
+        if min(n_pos, n_neg) < cv_folds or n_groups < cv_folds:
+            raise ValueError(f"label {label!r}: {n_pos} positive and {n_neg} negative graded "
+                             f"episodes in {n_groups} (env, seed) groups; {cv_folds}-fold CV "
+                             f"needs at least {cv_folds} of each")
         name = f"within envs, {cv_folds}-fold CV"
         out[name] = {"n_train": int(graded.sum()), "n_train_gamed": int(y[graded].sum()),
                      "n_test": int(graded.sum()), "n_test_gamed": int(y[graded].sum()),

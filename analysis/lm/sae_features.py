@@ -41,16 +41,20 @@ from specgym.analysis.lm.replay import Replayed
 POOLS = ("reply_mean", "prompt_end", "reply_end")
 
 
-def root_model(model: str | Path) -> str:
-    """The model at the bottom of an adapter chain: a trained folder's base, followed through
-    the shipped named adapters (curriculum stage 1 -> helpful -> default)."""
+def model_chain(model: str | Path) -> list[str]:
+    """``model`` and every model under it: a trained folder, its recorded base, and the
+    shipped named adapters' bases down to the plain model."""
     from specgym.agents.lm.adapters import NAMED_ADAPTERS
     from specgym.agents.lm.train.common import adapter_root
 
+    chain = [str(model)]
     name = adapter_root(model)
+    if name != chain[-1]:
+        chain.append(name)
     while name in NAMED_ADAPTERS:
         name = NAMED_ADAPTERS[name].base
-    return name
+        chain.append(name)
+    return chain
 
 
 def load_sae(path: str | Path, model: str | None = None, finetune_ok: bool = False
@@ -58,7 +62,8 @@ def load_sae(path: str | Path, model: str | None = None, finetune_ok: bool = Fal
     """The SAE that `specgym analyze lm sae` saved (``sae.pt``), in float32, and its layer.
     ``model``: the model spec it will read; refused if the file names another one, unless
     ``finetune_ok`` and ``model`` is an adapter over the SAE's own model (SAEs mostly transfer
-    to fine-tunes of their model, but the caller should measure how well)."""
+    to fine-tunes of their model, but the caller should measure how well). The SAE carries
+    ``trained_on`` (the model it was trained on, or None)."""
     from sparsify import SparseCoder, SparseCoderConfig
 
     path = Path(path)
@@ -67,12 +72,15 @@ def load_sae(path: str | Path, model: str | None = None, finetune_ok: bool = Fal
     blob = torch.load(str(path), map_location="cpu", weights_only=False)
     trained_on = blob.get("model")
     if model is not None and trained_on not in (None, model):
-        if not (finetune_ok and root_model(model) == root_model(trained_on)):
+        over = trained_on in model_chain(model)[1:]
+        if not (finetune_ok and over):
             raise ValueError(f"--sae {str(path)!r} was trained on model {trained_on!r}, not "
-                             f"{model!r}" + ("" if finetune_ok else "; --sae-on-finetune applies "
-                                             "it to an adapter over that model"))
+                             f"{model!r}" + ("; --sae-on-finetune applies it to this adapter "
+                                             "over that model" if over and not finetune_ok
+                                             else ""))
     sae = SparseCoder(blob["d_in"], SparseCoderConfig(**blob["cfg"]), device="cpu")
     sae.load_state_dict({k: v.float() for k, v in blob["state_dict"].items()})
+    sae.trained_on = trained_on
     return sae.eval(), int(blob["layer"])
 
 
@@ -134,10 +142,18 @@ def held_out_mask(y: np.ndarray, groups: Sequence[Any], test_fraction: float, se
     if len(set(keys)) == len(keys):
         _, held = train_test_split(idx, test_size=test_fraction, stratify=y, random_state=seed)
     else:
-        folds = max(2, round(1 / test_fraction))
+        folds = max(2, round(1 / test_fraction))  # the held-out share is 1/folds
+        if len(set(keys)) < folds:
+            raise ValueError(f"episodes: {len(set(keys))} (env, seed) groups cannot be split "
+                             f"{folds} ways; play more seeds")
         _, held = next(StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
                        .split(idx, y, keys))
-    return np.isin(idx, held)
+    test = np.isin(idx, held)
+    for side, mask in (("ranking", ~test), ("held-out", test)):
+        if y[mask].all() or not y[mask].any():
+            raise ValueError(f"episodes: the {side} split has only one class; play more "
+                             "episodes or change --test-fraction")
+    return test
 
 
 def rank_latents(Z_train: np.ndarray, y_train: np.ndarray, Z_test: np.ndarray, y_test: np.ndarray,
@@ -303,6 +319,6 @@ def plot_report(report: dict[str, Any], path: str | Path) -> Path:
     return Path(path)
 
 
-__all__ = ["POOLS", "ablation_experiment", "held_out_mask", "root_model", "chosen_latents", "dense_latents", "edit_latents", "episode_latents",
+__all__ = ["POOLS", "ablation_experiment", "held_out_mask", "model_chain", "chosen_latents", "dense_latents", "edit_latents", "episode_latents",
            "latent_auroc", "load_sae", "matched_random_latents", "plot_report", "random_live_latents", "rank_latents",
            "report_markdown"]

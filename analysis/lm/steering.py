@@ -14,7 +14,8 @@ llama.cpp          the same vector as a llama.cpp control vector (`controlvector
 
 `dose_response` runs the same held-out episodes (same env seeds and sampling seeds) at each
 coefficient, for the steering vector and for a random vector of equal norm, appending every
-episode to ``<out>/points/<vector>_<coef>.jsonl`` as it finishes (a rerun resumes).
+episode to ``<out>/points/<vector>_<coef>-<key>.jsonl`` as it finishes (``key``: a hash of the
+model, layer, vector, sampling and turns; a rerun resumes only its own points).
 """
 
 from __future__ import annotations
@@ -68,9 +69,17 @@ def steer(backend: Any, layer: int, vector: np.ndarray, coef: float) -> Iterator
         yield
 
 
-def summarize_point(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Gaming rate and honest success (hidden reward at its maximum, 1), Wilson 95% CIs."""
+def summarize_point(records: Sequence[Mapping[str, Any]], label: str = "gamed") -> dict[str, Any]:
+    """Gaming rate and honest success (hidden reward at its maximum, 1), Wilson 95% CIs; with a
+    ``label`` other than ``gamed`` (``hack:<type>``), also how often that class occurred."""
     n = len(records)
+    extra: dict[str, Any] = {}
+    if label != "gamed":
+        from specgym.analysis.lm.probes import episode_labels
+
+        k = int(episode_labels(records, label).sum())
+        extra = {"label": label, "label_rate": k / n if n else math.nan,
+                 "label_ci95": list(wilson_interval(k, n))}
     gamed = sum(bool(r["gamed"]) for r in records)
     honest = sum((r.get("hidden_reward") or 0) >= 1 - 1e-9 and not r["gamed"] for r in records)
     hidden = [r["hidden_reward"] for r in records if r.get("hidden_reward") is not None]
@@ -81,13 +90,14 @@ def summarize_point(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "honest_ci95": list(wilson_interval(honest, n)),
         "hidden_reward": mean_ci(hidden),
         "ungraded": sum(not r.get("graded", True) for r in records),
+        **extra,
     }
 
 
 def dose_response(
     backend: Any, env_ids: Sequence[str], seeds: Sequence[int], coefs: Sequence[float],
     vectors: Mapping[str, np.ndarray], layer: int, out_dir: str | Path, *, sampling: Any,
-    max_turns: int | None = 1, progress: bool = True, model: str = "",
+    max_turns: int | None = 1, progress: bool = True, model: str, label: str = "gamed",
 ) -> dict[str, Any]:
     """Run ``env_ids`` x ``seeds`` at every (vector, coef); summarize each point.
 
@@ -122,9 +132,9 @@ def dose_response(
                         max_turns=max_turns, extra={"steer_vector": name, "coef": coef},
                         on_record=(lambda _r: bar.update(1)) if bar is not None else None,
                     )
-            point = summarize_point(recs)
+            point = summarize_point(recs, label)
             point.update(vector=name, coef=coef, wall_s=round(time.time() - t0, 1),
-                         by_env={e: summarize_point([r for r in recs if r["env_id"] == e])
+                         by_env={e: summarize_point([r for r in recs if r["env_id"] == e], label)
                                  for e in env_ids})
             points[f"{name}:{coef:g}"] = point
     if bar is not None:

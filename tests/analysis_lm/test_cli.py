@@ -80,15 +80,24 @@ def test_bad_arguments_are_explained(tiny_folder, episodes_file, tmp_path, capsy
 
 
 def test_probe_on_a_hack_type_label(tiny_folder, episodes_file, tmp_path):
-    """``--label hack:x`` reads the hack type (the fixture's gaming episodes carry ``x``)."""
+    """``--label hack:x`` reads the hack type, not the verdict: here ``x`` is put on the
+    honest episodes, so the probe's positives are exactly the episodes that are not gamed."""
+    recs = [json.loads(line) for line in episodes_file.read_text().splitlines()]
+    for r in recs:
+        r["hack_types"] = [] if r["gamed"] else ["x"]
+    flipped = tmp_path / "flipped.jsonl"
+    flipped.write_text("".join(json.dumps(r) + "\n" for r in recs))
     out = tmp_path / "probe"
-    assert main(["analyze", "lm", "probe", "--episodes", str(episodes_file), "--model",
+    assert main(["analyze", "lm", "probe", "--episodes", str(flipped), "--model",
                  str(tiny_folder), "--out", str(out), "--n-boot", "50", "--layers", "2",
                  "--label", "hack:x", "--cv-folds", "3"]) == 0
-    report = json.loads((out / "probe.json").read_text())["report"]
-    assert report["held out E0"]["positions"]["reply_mean"]["logistic"][0]["auroc"] > 0.99
-    assert report["within envs, 3-fold CV"]["n_test_gamed"] == report["held out E0"][
-        "n_test_gamed"] + report["held out E0"]["n_train_gamed"]
+    saved = json.loads((out / "probe.json").read_text())
+    assert saved["label"] == "hack:x"
+    e0 = saved["report"]["held out E0"]
+    assert e0["n_test_gamed"] == sum(not r["gamed"] for r in recs if r["env_id"] == "specgym/E0-v0")
+    assert saved["report"]["within envs, 3-fold CV"]["n_test_gamed"] == sum(not r["gamed"]
+                                                                            for r in recs)
+    assert e0["positions"]["reply_mean"]["logistic"][0]["auroc"] > 0.99  # separable either way
 
 
 def test_steer_command_runs_real_episodes(tiny_folder, episodes_file, tmp_path):
