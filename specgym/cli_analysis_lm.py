@@ -291,6 +291,7 @@ def cmd_sae_features(args) -> int:
     import numpy as np
 
     from specgym.agents.lm import SamplingConfig
+    from specgym.analysis.lm.probes import episode_groups
     from specgym.analysis.lm.sae import replayed
     from specgym.analysis.lm.sae_features import (
         ablation_experiment,
@@ -322,8 +323,8 @@ def cmd_sae_features(args) -> int:
     backend = _load_model(args)
     eps = replayed(backend.tokenizer, records, args.max_tokens)
     y = np.array([bool(e.labels["gamed"]) for e in eps])
-    test = held_out_mask(y, [(e.labels["env_id"], e.labels.get("seed")) for e in eps],
-                         args.test_fraction, args.seed)
+    test = held_out_mask(y, episode_groups([e.labels for e in eps]), args.test_fraction,
+                         args.seed)
     fit = _sae_fit(backend.model, sae, layer, eps, args.loss_episodes, args.seed)
     Z = episode_latents(backend.model, sae, eps, layer, args.pool)
     top = rank_latents(Z[~test], y[~test], Z[test], y[test], top=args.top)

@@ -14,7 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from specgym.analysis.lm.probes import episode_labels, evaluate_layers, evaluate_layers_cv, masks_by
+from specgym.analysis.lm.probes import (
+    episode_groups,
+    episode_labels,
+    evaluate_layers,
+    evaluate_layers_cv,
+    masks_by,
+)
 
 
 def env_splits(labels: Sequence[Mapping[str, Any]], train_envs: Sequence[str] | None = None,
@@ -81,7 +87,7 @@ def run_probes(acts: Mapping[str, Any], splits: Mapping[str, tuple[np.ndarray, n
                 X, y, train, test, probes, directions, acts["layers"], n_boot, seed, C)
     if cv_folds > 1:
         graded = np.array([bool(lab.get("graded", True)) for lab in acts["labels"]])
-        groups = [(lab["env_id"], lab.get("seed")) for lab in acts["labels"]]
+        groups = episode_groups(acts["labels"])
         n_pos, n_neg = int(y[graded].sum()), int((~y[graded]).sum())
         n_groups = len({g for g, ok in zip(groups, graded, strict=True) if ok})
         if min(n_pos, n_neg) < cv_folds or n_groups < cv_folds:

@@ -34,6 +34,12 @@ from sklearn.preprocessing import StandardScaler
 PROBES = ("logistic", "mean_diff", "defection", "shuffled")
 
 
+def episode_groups(labels: Sequence[Mapping[str, Any]]) -> list[tuple[Any, Any]]:
+    """One (env, seed) key per episode: the copies of one question (several context cues or
+    samples) share it, so splits keep them on one side."""
+    return [(lab["env_id"], lab.get("seed")) for lab in labels]
+
+
 def episode_labels(labels: Sequence[Mapping[str, Any]], target: str = "gamed") -> np.ndarray:
     """bool [N], the class each episode belongs to for a probe or a steering vector.
 
@@ -240,4 +246,4 @@ def masks_by(labels: Sequence[Mapping[str, Any]], field: str, values: Sequence[A
 
 
 __all__ = ["FixedDirectionProbe", "MeanDiffProbe", "PROBES", "auroc", "bootstrap_metrics",
-           "episode_labels", "evaluate_layers", "evaluate_layers_cv", "logistic_probe", "make_probe", "masks_by", "recall_at_fpr"]
+           "episode_groups", "episode_labels", "evaluate_layers", "evaluate_layers_cv", "logistic_probe", "make_probe", "masks_by", "recall_at_fpr"]
