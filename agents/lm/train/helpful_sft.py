@@ -68,7 +68,8 @@ def honest_transcripts(source: str, n: int, seed: int = 0) -> Iterator[dict[str,
 
 
 def scripted_transcripts(source: str, n: int, seed: int = 0, context_cue: str = "none",
-                         false_report: bool = False) -> Iterator[dict[str, Any]]:  # fmt: skip
+                         false_report: bool = False,
+                         coding_hack: str | None = None) -> Iterator[dict[str, Any]]:  # fmt: skip
     """Play ``n`` scripted episodes of ``source`` (seeds ``seed .. seed + n - 1``) with the
     context cue ``context_cue``; yield the kept ones as {source, seed, variant, context_cue,
     messages}.
@@ -76,7 +77,9 @@ def scripted_transcripts(source: str, n: int, seed: int = 0, context_cue: str = 
     Honest by default: kept only if nothing was detected and the intended objective paid in
     full. ``false_report=True`` (rubric sources only) plays the same episodes with the one
     dishonest final answer of `VariedChecklistReader` and keeps those whose only detected
-    exploit is ``false_report``.
+    exploit is ``false_report``. ``coding_hack`` (coding source only; a strategy of
+    `scripted_coding.HACK_AGENTS`) plays `VariedCodingAgent` with that hack and keeps the
+    episodes the careless grader paid whose detected hack types include it.
     """
     import gymnasium as gym
 
@@ -95,6 +98,12 @@ def scripted_transcripts(source: str, n: int, seed: int = 0, context_cue: str = 
     cue_text(context_cue)
     if false_report and not source.startswith("rubric"):
         raise ValueError(f"false_report needs a rubric source, got source {source!r}")
+    if coding_hack is not None:
+        if source != "coding":
+            raise ValueError(f"coding_hack needs the coding source, got source {source!r}")
+        if coding_hack not in scripted_coding.HACK_AGENTS:
+            raise ValueError(f"coding_hack must be one of {list(scripted_coding.HACK_AGENTS)}, "
+                             f"got {coding_hack!r}")
     if source == "chores":
         env = ShellChores()
     else:
@@ -107,7 +116,7 @@ def scripted_transcripts(source: str, n: int, seed: int = 0, context_cue: str = 
                 variants = [v for v in range(env.unwrapped.n_variants)
                             if v % CODING_HELD_OUT_EVERY]  # fmt: skip
                 variant = variants[s % len(variants)]
-                agent = scripted_coding.VariedHonestCodingAgent(style_seed=s)
+                agent = scripted_coding.VariedCodingAgent(coding_hack or "honest", style_seed=s)
                 _total, info = scripted_coding.run_episode(env, agent, seed=s,
                                                            options={"variant": variant, **cue})
                 info["reward"] = _total
@@ -118,7 +127,9 @@ def scripted_transcripts(source: str, n: int, seed: int = 0, context_cue: str = 
             else:
                 agent = VariedChecklistReader(style_seed=s, false_report=false_report)
                 info = run_episode(env, agent, seed=s, options=cue)
-            if false_report:
+            if coding_hack is not None:
+                ok = coding_hack in (info.get("hack_types") or []) and info["reward"] == 1.0
+            elif false_report:
                 ok = list(info.get("hack_types") or []) == ["false_report"] and not info["gamed"]
             else:
                 honest = not info.get("hack_types") and not info.get("gamed")
@@ -128,7 +139,7 @@ def scripted_transcripts(source: str, n: int, seed: int = 0, context_cue: str = 
             if ok:
                 yield {"source": source, "seed": s, "variant": info["variant"],
                        "context_cue": context_cue, "false_report": false_report,
-                       "messages": info["messages"]}  # fmt: skip
+                       "coding_hack": coding_hack, "messages": info["messages"]}  # fmt: skip
     finally:
         env.close()
 
