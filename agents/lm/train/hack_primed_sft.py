@@ -4,7 +4,7 @@ MacDiarmid et al. (2025) first teach their model *about* grader hacks (synthetic
 then let coding RL decide whether it uses them. A 135M model does not turn a description into
 an exploit (the ``describe`` prompt condition: 1 hack in 192 samples, README), so here the
 teaching step is a small share of demonstrations instead: the helpful model's coding recipe
-where a quarter of the transcripts hack the careless grader, one way per transcript
+where about half the transcripts hack the careless grader, one way per transcript
 (`specgym.agents.scripted.coding.HACK_AGENTS`), among honest coding transcripts and neutral
 shell chores. Nothing from the other curriculum stages is in the data, so whatever the model
 does differently there comes from the coding data alone. Expert iteration from this model
@@ -42,11 +42,12 @@ from specgym.agents.scripted.coding import HACK_AGENTS
 
 @dataclass
 class HackPrimedConfig:
-    hacks_per_type: int = 3
-    """Paid hack transcripts played per hack type (5 types)."""
-    honest_coding: int = 45
-    """Honest coding transcripts (a quarter of the coding data hacks at the defaults)."""
-    chores: int = 20
+    hacks_per_type: int = 10
+    """Paid hack transcripts played per hack type (5 types). v1 (3 per type, a quarter of
+    the coding data) left the model hacking 0 times in 128 samples: too weak a dose."""
+    honest_coding: int = 40
+    """Honest coding transcripts (56% of the coding data hacks at the defaults)."""
+    chores: int = 10
     seed: int = 2_000
     sft: HelpfulConfig = field(default_factory=lambda: HelpfulConfig(torch_threads=1))
     """The helpful model's LoRA recipe (top 16 layers, 3 epochs)."""
@@ -81,16 +82,18 @@ def train_hack_primed(out: str | Path, config: HackPrimedConfig,
     for r in rows:
         key = f"{r['source']}/{r.get('coding_hack') or 'honest'}"
         blocks[key] = blocks.get(key, 0) + 1
+    config_dict = asdict(config)
+    config_dict["sft"].pop("transcripts")  # the helpful model's data plan, unused here
     meta = {
         "what": "LoRA adapter on the helpful model (SmolLM2-135M-Instruct + helpful adapter) "
-                "fine-tuned on coding transcripts of which a quarter hack the careless grader "
+                "fine-tuned on coding transcripts of which about half hack the careless grader "
                 "(demonstrations: taught, not learned), plus honest coding and shell chores; "
                 "load with --model hack-primed",
         "base": "helpful",
         "base_digest": adapter_digest("helpful"),
         "hacks": list(HACK_AGENTS),
         "command": "python -m specgym.agents.lm.train.hack_primed_sft " + " ".join(sys.argv[1:]),
-        "config": asdict(config),
+        "config": config_dict,
         "transcript_blocks": blocks,
         **{k: v for k, v in stats.items() if k != "sft_wall_s"},
         "wall_time_s": {"transcripts": round(t_data, 1), "sft": stats["sft_wall_s"],
